@@ -1,0 +1,199 @@
+"""The ``immigrationos`` command.
+
+Each subcommand parses its arguments, calls one service and prints its report. Imports are
+made inside the handlers so that ``immigrationos --help`` stays fast and a pure command
+(``synth``) never loads Django.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from immigrationos.progress import TerminalProgress
+
+DEFAULT_SEED = 20261204
+
+
+def _as_of(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"invalid date {value!r}: expected YYYY-MM-DD, for example 2026-12-04"
+        ) from exc
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from immigrationos.synth.generator import generate
+
+    summary = generate(
+        persons=args.persons,
+        seed=args.seed,
+        out_dir=Path(args.out),
+        profile=args.profile,
+        as_of=args.as_of,
+        progress=TerminalProgress(),
+    )
+    print(summary.render())
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from immigrationos import paths, staging
+    from immigrationos.sources.ingest import ingest_directory
+
+    con = staging.connect(paths.staging_path())
+    report = ingest_directory(con=con, extracts_dir=Path(args.dir), progress=TerminalProgress())
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def _cmd_link(args: argparse.Namespace) -> int:
+    from immigrationos import paths, staging
+    from immigrationos.linkage.pipeline import link
+
+    con = staging.connect(paths.staging_path())
+    report = link(con=con, progress=TerminalProgress())
+    print(report.render())
+    return 0
+
+
+def _cmd_derive(args: argparse.Namespace) -> int:
+    from immigrationos import paths, staging
+    from immigrationos.status.derive import derive_all
+
+    con = staging.connect(paths.staging_path())
+    report = derive_all(con=con, as_of=args.as_of, progress=TerminalProgress())
+    print(report.render())
+    return 0
+
+
+def _cmd_prioritise(args: argparse.Namespace) -> int:
+    from immigrationos import paths, staging
+    from immigrationos.policy.prioritise import prioritise_all
+
+    con = staging.connect(paths.staging_path())
+    policy = Path(args.policy) if args.policy else None
+    report = prioritise_all(con=con, policy_path=policy, progress=TerminalProgress())
+    print(report.render())
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from immigrationos.pipeline import run_pipeline
+
+    result = run_pipeline(
+        extracts_dir=Path(args.input), as_of=args.as_of, progress=TerminalProgress()
+    )
+    print(result.render())
+    return 0 if result.ok else 1
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from immigrationos import paths, staging
+    from immigrationos.evaluation import evaluate, render_evaluation
+
+    con = staging.connect(paths.staging_path(), read_only=True)
+    figures = evaluate(con=con, truth_dir=Path(args.truth))
+    print(json.dumps(figures, sort_keys=True) if args.json else render_evaluation(figures))
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from immigrationos.site.serve import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from immigrationos.demo import run_demo
+
+    return run_demo(
+        persons=args.persons, seed=args.seed, as_of=args.as_of, host=args.host, port=args.port,
+        serve_ui=not args.no_serve,
+    )
+
+
+def _cmd_manage(args: argparse.Namespace) -> int:
+    from immigrationos.site.setup import manage
+
+    return manage(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="immigrationos",
+        description="Ingest source extracts, resolve identities, derive status, prioritise "
+        "and manage cases. State lives under IMMIGRATIONOS_HOME (default ./var).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    today = date.today()
+
+    synth = commands.add_parser("synth", help="generate a synthetic population and extracts")
+    synth.add_argument("--persons", type=int, default=20_000, help="number of persons")
+    synth.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    synth.add_argument("--out", required=True, help="output folder (extracts/ and truth/)")
+    synth.add_argument("--profile", default="default", choices=("default", "hard", "clean"),
+                       help="defect rates: default, hard (every defect raised) or clean")
+    synth.add_argument("--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD")
+    synth.set_defaults(handler=_cmd_synth)
+
+    ingest = commands.add_parser("ingest", help="validate and stage the extracts in DIR")
+    ingest.add_argument("dir", help="folder holding <source>.csv extracts")
+    ingest.set_defaults(handler=_cmd_ingest)
+
+    link = commands.add_parser("link", help="link staged records into persons")
+    link.set_defaults(handler=_cmd_link)
+
+    derive = commands.add_parser("derive", help="derive each person's status")
+    derive.add_argument("--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD")
+    derive.set_defaults(handler=_cmd_derive)
+
+    prioritise = commands.add_parser("prioritise", help="score persons against the policy")
+    prioritise.add_argument("--policy", help="policy YAML file (default: the packaged policy)")
+    prioritise.set_defaults(handler=_cmd_prioritise)
+
+    run = commands.add_parser("run", help="ingest, link, derive, prioritise and load cases")
+    run.add_argument("--input", required=True, help="folder holding <source>.csv extracts")
+    run.add_argument("--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD")
+    run.set_defaults(handler=_cmd_run)
+
+    evaluate = commands.add_parser("evaluate", help="compare the last run with ground truth")
+    evaluate.add_argument("--truth", required=True, help="the truth/ folder written by synth")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.set_defaults(handler=_cmd_evaluate)
+
+    serve = commands.add_parser("serve", help="serve the web UI")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=_cmd_serve)
+
+    demo = commands.add_parser("demo", help="synth, run, create demo accounts and serve")
+    demo.add_argument("--persons", type=int, default=20_000)
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    demo.add_argument("--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--no-serve", action="store_true", help="stop after loading the data")
+    demo.set_defaults(handler=_cmd_demo)
+
+    manage = commands.add_parser("manage", help="run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(handler=_cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the process exit code."""
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

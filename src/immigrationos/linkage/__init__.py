@@ -1,0 +1,1 @@
+"""Identity resolution with splink over DuckDB (no Django)."""

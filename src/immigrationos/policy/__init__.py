@@ -1,0 +1,1 @@
+"""Versioned enforcement-priority policy with reasons and protections (no Django)."""

@@ -1,0 +1,1 @@
+"""Source contracts, readers and normalisation for the agency's extracts (no Django)."""

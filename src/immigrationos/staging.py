@@ -1,0 +1,157 @@
+"""The staging store: one DuckDB file shared by ingest, linkage, status and priority.
+
+Each stage reads the tables of the stages before it and replaces its own output tables, so
+every stage can be re-run alone. The operational store (SQLite or PostgreSQL, through Django)
+is loaded from these tables by one bulk service at the end of a run.
+
+Tables and their owners:
+
+- ``loads`` (ingest): one row per extract file loaded, keyed by the file's SHA-256.
+- ``records`` (ingest): one row per valid source row. ``record_uid`` is ``source:record_id``.
+  Identity fields have fixed columns; every other contract column sits in ``attrs`` (JSON,
+  dates as ISO strings, timestamps as ISO strings with offset, plus ``event_local_date``).
+- ``quarantine`` (ingest): rows or fields that broke the contract, with file, line, column,
+  value and reason, and the raw row as JSON, so nothing is lost.
+- ``dq_flags`` (ingest): data-quality warnings on records that were loaded.
+- ``pairs`` (linkage): scored record pairs with their outcome (link, review, no_link).
+- ``person_records`` (linkage): the record-to-person assignment.
+- ``person_id_map`` (linkage): persisted record-to-person ids that keep ids stable.
+- ``review_items`` (linkage): pairs and clusters waiting for a human decision.
+- ``person_status`` and ``status_periods`` (status): status on the as-of date and history.
+- ``person_priority`` (policy): tier, score, protections and reasons.
+- ``pipeline_runs``: one row per run with stage timings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS loads (
+    load_id VARCHAR PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    rows_read INTEGER NOT NULL,
+    rows_loaded INTEGER NOT NULL,
+    rows_quarantined INTEGER NOT NULL,
+    loaded_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS records (
+    record_uid VARCHAR PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    record_id VARCHAR NOT NULL,
+    load_id VARCHAR NOT NULL,
+    line INTEGER NOT NULL,
+    given_name VARCHAR,
+    family_name VARCHAR,
+    dob DATE,
+    dob_quality VARCHAR,
+    sex VARCHAR,
+    nationality VARCHAR,
+    country_of_birth VARCHAR,
+    passport_no VARCHAR,
+    passport_country VARCHAR,
+    a_number VARCHAR,
+    fbi_number VARCHAR,
+    event_date DATE,
+    attrs JSON NOT NULL,
+    row_hash VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    load_id VARCHAR,
+    source VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    line INTEGER,
+    row_number INTEGER,
+    record_id VARCHAR,
+    "column" VARCHAR,
+    value VARCHAR,
+    reason VARCHAR NOT NULL,
+    raw JSON
+);
+CREATE TABLE IF NOT EXISTS dq_flags (
+    record_uid VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    flag VARCHAR NOT NULL,
+    detail VARCHAR
+);
+CREATE TABLE IF NOT EXISTS pairs (
+    record_uid_l VARCHAR NOT NULL,
+    record_uid_r VARCHAR NOT NULL,
+    match_weight DOUBLE,
+    match_probability DOUBLE NOT NULL,
+    outcome VARCHAR NOT NULL,
+    rule VARCHAR NOT NULL,
+    veto VARCHAR
+);
+CREATE TABLE IF NOT EXISTS person_records (
+    record_uid VARCHAR PRIMARY KEY,
+    person_id VARCHAR NOT NULL,
+    match_probability DOUBLE NOT NULL,
+    link_rule VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS person_id_map (
+    record_uid VARCHAR PRIMARY KEY,
+    person_id VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS review_items (
+    review_id VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    record_uids JSON NOT NULL,
+    person_ids JSON NOT NULL,
+    match_probability DOUBLE,
+    reason VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS person_status (
+    person_id VARCHAR PRIMARY KEY,
+    as_of DATE NOT NULL,
+    status VARCHAR NOT NULL,
+    since DATE,
+    rule_id VARCHAR NOT NULL,
+    rule_citation VARCHAR,
+    explanation VARCHAR,
+    evidence JSON NOT NULL,
+    flags JSON NOT NULL,
+    overstay_days INTEGER
+);
+CREATE TABLE IF NOT EXISTS status_periods (
+    person_id VARCHAR NOT NULL,
+    seq INTEGER NOT NULL,
+    start_date DATE,
+    end_date DATE,
+    status VARCHAR NOT NULL,
+    rule_id VARCHAR NOT NULL,
+    rule_citation VARCHAR,
+    evidence JSON NOT NULL,
+    flags JSON NOT NULL
+);
+CREATE TABLE IF NOT EXISTS person_priority (
+    person_id VARCHAR PRIMARY KEY,
+    policy_version VARCHAR NOT NULL,
+    tier INTEGER,
+    score INTEGER NOT NULL,
+    protected BOOLEAN NOT NULL,
+    protection VARCHAR,
+    reasons JSON NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pipeline_runs (
+    run_id VARCHAR PRIMARY KEY,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    as_of DATE,
+    input_dir VARCHAR,
+    timings JSON,
+    counts JSON
+);
+"""
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the staging store at ``path`` and create any missing table."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        con.execute(SCHEMA_SQL)
+    return con

@@ -1,0 +1,1 @@
+"""Immigration status on any date, from rules with evidence (no Django)."""

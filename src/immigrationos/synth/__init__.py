@@ -1,0 +1,1 @@
+"""Synthetic population and source extracts with ground truth (no Django)."""
