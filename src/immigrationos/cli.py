@@ -115,7 +115,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from immigrationos.demo import run_demo
 
     return run_demo(
-        persons=args.persons, seed=args.seed, as_of=args.as_of, host=args.host, port=args.port,
+        persons=args.persons,
+        seed=args.seed,
+        as_of=args.as_of,
+        host=args.host,
+        port=args.port,
         serve_ui=not args.no_serve,
     )
 
@@ -139,8 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--persons", type=int, default=20_000, help="number of persons")
     synth.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
     synth.add_argument("--out", required=True, help="output folder (extracts/ and truth/)")
-    synth.add_argument("--profile", default="default", choices=("default", "hard", "clean"),
-                       help="defect rates: default, hard (every defect raised) or clean")
+    synth.add_argument(
+        "--profile",
+        default="default",
+        choices=("default", "hard", "clean"),
+        help="defect rates: default, hard (every defect raised) or clean",
+    )
     synth.add_argument("--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD")
     synth.set_defaults(handler=_cmd_synth)
 

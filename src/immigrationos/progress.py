@@ -23,9 +23,7 @@ class StageHandle(Protocol):
 class Progress(Protocol):
     timings: dict[str, float]
 
-    def stage(
-        self, name: str, total: int | None = None
-    ) -> AbstractContextManager[StageHandle]: ...
+    def stage(self, name: str, total: int | None = None) -> AbstractContextManager[StageHandle]: ...
 
 
 class _NullHandle:
@@ -75,15 +73,21 @@ class TerminalProgress:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
-            Progress as RichProgress,
             TextColumn,
             TimeElapsedColumn,
+        )
+        from rich.progress import (
+            Progress as RichProgress,
         )
 
         console = Console(stderr=True)
         started = time.perf_counter()
-        columns = [TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn()]
+        columns = [
+            TextColumn("{task.description:<12}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        ]
         with RichProgress(*columns, console=console, transient=True) as bar:
             task = bar.add_task(name, total=total)
             try:

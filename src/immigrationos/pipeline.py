@@ -1,0 +1,128 @@
+"""Run the whole batch pipeline: ingest, link, derive, prioritise, load the operational store.
+
+Each stage reads the staging store written by the stages before it, so a failed run can be
+repeated from the start without cleaning up: ingest skips files it has loaded, and the later
+stages replace their own output tables.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from immigrationos import paths, staging
+from immigrationos.progress import NullProgress, Progress
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PipelineResult:
+    """What one run did: its id, stage timings, counts and, for a failed run, why."""
+
+    run_id: str
+    as_of: date
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    reports: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def render(self) -> str:
+        lines = [f"run {self.run_id} (as of {self.as_of.isoformat()})"]
+        lines += [f"  {name:<12} {seconds:7.1f} s" for name, seconds in self.timings.items()]
+        lines.append(f"  {'total':<12} {sum(self.timings.values()):7.1f} s")
+        lines += [f"  {name}: {count:,}" for name, count in sorted(self.counts.items())]
+        if self.error:
+            lines.append(f"FAILED: {self.error}")
+        return "\n".join(lines)
+
+
+def _new_run_id(started: datetime) -> str:
+    return f"R{started:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+def _staging_counts(con: object) -> dict[str, int]:
+    queries = {
+        "records": "SELECT count(*) FROM records",
+        "quarantined_rows": "SELECT count(DISTINCT (file, line)) FROM quarantine",
+        "persons": "SELECT count(DISTINCT person_id) FROM person_records",
+        "review_items": "SELECT count(*) FROM review_items",
+        "tiered_persons": "SELECT count(*) FROM person_priority WHERE tier IS NOT NULL",
+    }
+    return {name: int(con.execute(sql).fetchall()[0][0]) for name, sql in queries.items()}  # type: ignore[attr-defined]
+
+
+def run_pipeline(
+    *,
+    extracts_dir: Path,
+    as_of: date,
+    progress: Progress | None = None,
+    load_operational: bool = True,
+) -> PipelineResult:
+    """Run every stage over ``extracts_dir`` and return timings, counts and any failure.
+
+    A file rejected whole by ingest stops the run before linkage, so that persons are never
+    resolved from a partial set of sources.
+    """
+    from immigrationos.linkage.pipeline import link
+    from immigrationos.policy.prioritise import prioritise_all
+    from immigrationos.sources.ingest import ingest_directory
+    from immigrationos.status.derive import derive_all
+
+    progress = progress or NullProgress()
+    started = datetime.now(UTC)
+    result = PipelineResult(run_id=_new_run_id(started), as_of=as_of)
+    con = staging.connect(paths.staging_path())
+    logger.info("pipeline run %s started on %s", result.run_id, extracts_dir)
+
+    try:
+        ingest_report = ingest_directory(con=con, extracts_dir=extracts_dir, progress=progress)
+        result.reports.append(ingest_report.render())
+        if not ingest_report.ok:
+            result.error = "ingest rejected one or more files; see the ingest report above"
+            return result
+        result.reports.append(link(con=con, progress=progress).render())
+        result.reports.append(derive_all(con=con, as_of=as_of, progress=progress).render())
+        prioritised = prioritise_all(con=con, policy_path=None, progress=progress)
+        result.reports.append(prioritised.render())
+        result.counts = _staging_counts(con)
+        result.timings = dict(progress.timings)
+        con.execute(
+            "INSERT OR REPLACE INTO pipeline_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                result.run_id,
+                started,
+                datetime.now(UTC),
+                as_of,
+                str(extracts_dir),
+                json.dumps(result.timings),
+                json.dumps(result.counts),
+            ],
+        )
+
+        if load_operational:
+            from immigrationos.site.setup import django_setup, migrate
+
+            django_setup()
+            migrate()
+            from immigrationos.cases.services import operational_store_load
+
+            loaded = operational_store_load(con=con, run_id=result.run_id, progress=progress)
+            result.reports.append(loaded.render())
+            result.timings = dict(progress.timings)
+            con.execute(
+                "UPDATE pipeline_runs SET finished_at = ?, timings = ? WHERE run_id = ?",
+                [datetime.now(UTC), json.dumps(result.timings), result.run_id],
+            )
+    finally:
+        con.close()
+    logger.info("pipeline run %s finished in %.1f s", result.run_id, sum(result.timings.values()))
+    return result
