@@ -1,0 +1,26 @@
+"""Errors raised while reading source extracts and their configuration.
+
+``SourceError`` is the root: callers that ingest files catch it to report a problem without
+a traceback. Row and field problems are not errors; they go to the ``quarantine`` table.
+"""
+
+from __future__ import annotations
+
+
+class SourceError(Exception):
+    """Base class for every error of the ``sources`` package."""
+
+
+class SourceConfigError(SourceError):
+    """``sources.yaml`` is unreadable or names an unknown source, key, column or format."""
+
+
+class FileRejected(SourceError):
+    """A whole extract file was rejected because its encoding or its header breaks the contract.
+
+    The message names the file and the fix.
+    """
+
+
+class FieldInvalid(SourceError):
+    """One field value breaks its column's rule; the message names the value and the rule."""

@@ -1,0 +1,249 @@
+"""Declared date formats, two-digit years, impossible dates, timestamps in port time zones."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from ingest_helpers import IngestBytes, csv_bytes, flags_of, quarantine_rows, record_get
+
+from immigrationos.sources.config import SourceConfig
+
+
+def test_day_first_and_month_first_sources(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    # visas are DD/MM/YYYY and arrivals MM/DD/YYYY: the same string "06/11/1987" is
+    # 6 November in visas and 11 June in arrivals.
+    visas = [
+        {"record_id": "V-1001", "dob": "06/11/1987", "passport_no": "PT5581230"},
+        {"record_id": "V-1002", "dob": "13/05/1990", "passport_no": "PT7710045"},
+        {"record_id": "V-1003", "dob": "05/13/1990", "passport_no": ""},
+    ]
+    arrivals = [
+        {"record_id": "A-1001", "dob": "11/06/1987", "passport_no": "PT5581230"},
+        {"record_id": "A-1002", "dob": "06/11/1987", "passport_no": "PT5581299"},
+    ]
+    ingest_bytes("visas", csv_bytes("visas", visas))
+    ingest_bytes("arrivals", csv_bytes("arrivals", arrivals))
+
+    dobs = dict(con.execute("SELECT record_id, dob::VARCHAR FROM records").fetchall())
+    assert dobs["V-1001"] == "1987-11-06"
+    assert dobs["A-1001"] == "1987-11-06"
+    assert dobs["A-1002"] == "1987-06-11"
+    assert dobs["V-1002"] == "1990-05-13"
+
+
+def test_month_thirteen_never_swapped(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    rows = [
+        {"record_id": "V-1001", "dob": "06/11/1987"},
+        {"record_id": "V-1002", "dob": "13/05/1990"},
+        {"record_id": "V-1003", "dob": "05/13/1990"},
+    ]
+    report = ingest_bytes("visas", csv_bytes("visas", rows))
+
+    # V-1003 is the third data row, on line 4 after the header.
+    [quarantined] = quarantine_rows(con)
+    assert quarantined["reason"] == (
+        "visas.csv row 3 (line 4): dob '05/13/1990' is not a valid DD/MM/YYYY date"
+    )
+    # The rest of the row is good, so the record stays with no DOB rather than a swapped one.
+    record = record_get(con, "visas:V-1003")
+    assert record["dob"] is None
+    assert record["dob_quality"] == "invalid"
+    assert flags_of(con, "visas:V-1003") == [("dob", "invalid")]
+    assert report.rows_loaded == 3
+    assert report.fields_quarantined == 1
+
+
+@pytest.mark.parametrize(
+    ("dob", "conviction_date", "expected"),
+    [
+        # 2064 is after the conviction, so 1964 (age 61) is the only century left.
+        ("09-03-64", "2025-06-01", "1964-03-09"),
+        # 1907 makes the person 117 at the conviction, above the limit of 110.
+        ("21-11-07", "2025-06-01", "2007-11-21"),
+        # 1900 is not a leap year, 2000 is.
+        ("29-02-00", "2025-06-01", "2000-02-29"),
+        # Born 1995 would be after a 1990 conviction; 1895 gives age 94.
+        ("15-06-95", "1990-01-01", "1895-06-15"),
+    ],
+)
+def test_two_digit_year_century(
+    con: duckdb.DuckDBPyConnection,
+    ingest_bytes: IngestBytes,
+    dob: str,
+    conviction_date: str,
+    expected: str,
+) -> None:
+    row = {"record_id": "C-1101", "dob": dob, "conviction_date": conviction_date}
+    ingest_bytes("criminal", csv_bytes("criminal", [row]))
+
+    record = record_get(con, "criminal:C-1101")
+    assert record["dob"].isoformat() == expected
+    assert record["dob_quality"] == "valid"
+
+
+def test_two_digit_year_unresolved(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    # 1920-08-15 (age 104) and 2020-08-15 (age 4) both fit a 2025-06-01 filing.
+    config = SourceConfig(date_formats={"dob": "%d-%m-%y"})
+    row = {"record_id": "B-1103", "dob": "15-08-20", "filed_date": "2025-06-01"}
+    ingest_bytes("benefits", csv_bytes("benefits", [row]), config)
+
+    record = record_get(con, "benefits:B-1103")
+    assert record["dob"] is None
+    assert record["dob_quality"] == "unresolved_century"
+    assert record["attrs"]["dob_candidates"] == ["1920-08-15", "2020-08-15"]
+    assert flags_of(con, "benefits:B-1103") == [("dob", "unresolved_century")]
+
+
+def test_two_digit_year_no_century_fits(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    # 29 February 1801, 1901 and 2001 do not exist.
+    row = {"record_id": "C-1104", "dob": "29-02-01", "conviction_date": "2025-06-01"}
+    ingest_bytes("criminal", csv_bytes("criminal", [row]))
+
+    [quarantined] = quarantine_rows(con)
+    assert quarantined["column"] == "dob"
+    assert quarantined["reason"].startswith(
+        "criminal.csv row 1 (line 2): dob '29-02-01' is not a valid DD-MM-YY date"
+    )
+    assert record_get(con, "criminal:C-1104")["dob_quality"] == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("dob", "filed_date", "expected_reason"),
+    [
+        ("2030-01-01", "2025-06-01", "record 'B-9': dob 2030-01-01 is later than the run date"),
+        (
+            "2025-01-01",
+            "2024-01-10",
+            "record 'B-9': dob 2025-01-01 is later than its event date (filed_date 2024-01-10)",
+        ),
+    ],
+)
+def test_dob_after_event_rejects_row(
+    con: duckdb.DuckDBPyConnection,
+    ingest_bytes: IngestBytes,
+    dob: str,
+    filed_date: str,
+    expected_reason: str,
+) -> None:
+    row = {"record_id": "B-9", "dob": dob, "filed_date": filed_date}
+    report = ingest_bytes("benefits", csv_bytes("benefits", [row]))
+
+    assert report.rows_quarantined == 1
+    assert con.execute("SELECT count(*) FROM records").fetchone() == (0,)
+    [quarantined] = quarantine_rows(con)
+    assert expected_reason in quarantined["reason"]
+
+
+def test_leap_day_dob(con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes) -> None:
+    rows = [
+        {"record_id": "A-1301", "dob": "02/29/2004", "passport_no": "PH6612094"},
+        {"record_id": "A-1302", "dob": "02/29/1990", "passport_no": "PK1180344"},
+    ]
+    report = ingest_bytes("arrivals", csv_bytes("arrivals", rows))
+
+    assert report.rows_loaded == 2
+    assert record_get(con, "arrivals:A-1301")["dob"].isoformat() == "2004-02-29"
+    invalid = record_get(con, "arrivals:A-1302")
+    assert invalid["dob"] is None
+    assert invalid["dob_quality"] == "invalid"
+    assert invalid["passport_no"] == "PK1180344"
+    assert flags_of(con, "arrivals:A-1302") == [("dob", "invalid")]
+    [quarantined] = quarantine_rows(con)
+    assert quarantined["file"] == "arrivals.csv"
+    assert quarantined["row_number"] == 2
+    assert quarantined["column"] == "dob"
+    assert quarantined["reason"] == (
+        "arrivals.csv row 2 (line 3): dob '02/29/1990' is not a valid MM/DD/YYYY date"
+    )
+
+
+@pytest.mark.parametrize(
+    ("departure_ts", "port", "port_tz", "expected_ts", "expected_date"),
+    [
+        # 23:30 in Honolulu is 09:30 UTC the next day; the local date stays 1 June.
+        (
+            "2024-06-01T23:30:00",
+            "HNL",
+            "Pacific/Honolulu",
+            "2024-06-01T23:30:00-10:00",
+            "2024-06-01",
+        ),
+        # The same instant given in UTC keeps its offset, and its port date is still 1 June.
+        (
+            "2024-06-02T09:30:00+00:00",
+            "HNL",
+            "Pacific/Honolulu",
+            "2024-06-02T09:30:00+00:00",
+            "2024-06-01",
+        ),
+        # New York is on daylight time (UTC-4) in June.
+        ("2024-06-01 08:00", "JFK", "America/New_York", "2024-06-01T08:00:00-04:00", "2024-06-01"),
+        (
+            "2024-01-15T00:10:00Z",
+            "LAX",
+            "America/Los_Angeles",
+            "2024-01-15T00:10:00+00:00",
+            "2024-01-14",
+        ),
+    ],
+)
+def test_departure_local_date(
+    con: duckdb.DuckDBPyConnection,
+    ingest_bytes: IngestBytes,
+    departure_ts: str,
+    port: str,
+    port_tz: str,
+    expected_ts: str,
+    expected_date: str,
+) -> None:
+    row = {"departure_ts": departure_ts, "port": port, "port_tz": port_tz}
+    ingest_bytes("departures", csv_bytes("departures", [row]))
+
+    record = record_get(con, "departures:D-1")
+    assert record["attrs"]["departure_ts"] == expected_ts
+    assert record["attrs"]["departure_date"] == expected_date
+    assert record["event_date"].isoformat() == expected_date
+
+
+def test_unknown_zone_quarantines_row(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    row = {"departure_ts": "2024-06-01T23:30:00", "port_tz": "Mars/Olympus"}
+    report = ingest_bytes("departures", csv_bytes("departures", [row]))
+
+    assert report.rows_quarantined == 1
+    columns = [row["column"] for row in quarantine_rows(con)]
+    assert columns == ["departure_ts", "port_tz"]
+
+
+@pytest.mark.parametrize(
+    ("admit_until", "expected"),
+    [("D/S", "D/S"), ("d/s", "D/S"), ("09/04/2024", "2024-09-04"), ("", None)],
+)
+def test_admit_until_date_or_ds(
+    con: duckdb.DuckDBPyConnection,
+    ingest_bytes: IngestBytes,
+    admit_until: str,
+    expected: str | None,
+) -> None:
+    ingest_bytes("arrivals", csv_bytes("arrivals", [{"admit_until": admit_until}]))
+
+    assert record_get(con, "arrivals:A-1")["attrs"]["admit_until"] == expected
+
+
+def test_admit_until_iso_rejected(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    report = ingest_bytes("arrivals", csv_bytes("arrivals", [{"admit_until": "2024-09-04"}]))
+
+    assert report.rows_quarantined == 1
+    [quarantined] = quarantine_rows(con)
+    assert quarantined["reason"].endswith("admit_until '2024-09-04' is not a valid MM/DD/YYYY date")
