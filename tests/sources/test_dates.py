@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import pytest
 from ingest_helpers import IngestBytes, csv_bytes, flags_of, quarantine_rows, record_get
@@ -48,13 +50,13 @@ def test_month_thirteen_never_swapped(
     assert quarantined["reason"] == (
         "visas.csv row 3 (line 4): dob '05/13/1990' is not a valid DD/MM/YYYY date"
     )
-    # The rest of the row is good, so the record stays with no DOB rather than a swapped one.
-    record = record_get(con, "visas:V-1003")
-    assert record["dob"] is None
-    assert record["dob_quality"] == "invalid"
-    assert flags_of(con, "visas:V-1003") == [("dob", "invalid")]
-    assert report.rows_loaded == 3
-    assert report.fields_quarantined == 1
+    # Month 13 does not fit DD/MM/YYYY at all, so the row is rejected whole and never swapped.
+    assert quarantined["record_id"] == "V-1003"
+    staged = con.execute("SELECT count(*) FROM records WHERE record_id = 'V-1003'").fetchall()
+    assert staged == [(0,)]
+    assert report.rows_loaded == 2
+    assert report.rows_quarantined == 1
+    assert record_get(con, "visas:V-1002")["dob"] == date(1990, 5, 13)
 
 
 @pytest.mark.parametrize(

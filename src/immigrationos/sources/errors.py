@@ -23,4 +23,13 @@ class FileRejected(SourceError):
 
 
 class FieldInvalid(SourceError):
-    """One field value breaks its column's rule; the message names the value and the rule."""
+    """One field value breaks its column's rule; the message names the value and the rule.
+
+    ``format_mismatch`` is true when the value does not fit the declared layout at all (a month
+    of 13 in a day-first column), as opposed to fitting it but naming a day that does not exist
+    (29 February 1990). A mismatch suggests the whole row was written in another format.
+    """
+
+    def __init__(self, message: str, *, format_mismatch: bool = False) -> None:
+        super().__init__(message)
+        self.format_mismatch = format_mismatch

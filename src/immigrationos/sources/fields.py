@@ -275,9 +275,15 @@ def _date_parser(*, name: str, date_format: str) -> Validator:
     def parse(value: str) -> object:
         match = matcher(value)
         if match is None:
-            raise FieldInvalid(f"{name} {value!r} is not a valid {display} date")
+            raise FieldInvalid(
+                f"{name} {value!r} is not a valid {display} date", format_mismatch=True
+            )
         parts = match.groupdict()
         day, month = int(parts["d"]), int(parts["m"])
+        if not 1 <= month <= 12 or not 1 <= day <= 31:
+            raise FieldInvalid(
+                f"{name} {value!r} is not a valid {display} date", format_mismatch=True
+            )
         if parts.get("y") is not None:
             # Reject 31-02-xx now: no century makes it valid. 29-02-xx is left to the
             # century choice, because a leap year exists in one century but not another.

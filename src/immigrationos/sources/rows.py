@@ -29,7 +29,7 @@ MAX_AGE_AT_EVENT = 110
 
 @dataclass(frozen=True)
 class Problem:
-    """One broken rule in a row; ``keeps_record`` marks an invalid DOB on an otherwise good row."""
+    """One broken rule in a row; ``keeps_record`` marks a DOB that names no real day."""
 
     column: str | None
     value: str | None
@@ -101,7 +101,10 @@ class RowChecker:
                 values[name] = validate(text)
             except FieldInvalid as exc:
                 values[name] = None
-                problems.append(Problem(name, text, str(exc), name == "dob"))
+                # A DOB naming a day that does not exist keeps the record with no DOB;
+                # one that does not fit the declared layout puts the whole row in doubt.
+                keeps = name == "dob" and not exc.format_mismatch
+                problems.append(Problem(name, text, str(exc), keeps))
 
         extra: dict[str, object] = {}
         flags: list[Flag] = []
