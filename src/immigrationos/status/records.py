@@ -1,0 +1,341 @@
+"""Typed views of staged ``records`` rows, one dataclass per source.
+
+A view keeps only what the status and priority rules read. It is built from a row of the
+staging table (identity columns plus the ``attrs`` JSON), where dates are ISO strings and
+admission and departure carry the local calendar date at the port.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from immigrationos.status.errors import RecordError
+
+DURATION_OF_STATUS = "D/S"
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """An I-94 admission."""
+
+    uid: str
+    admission_date: date
+    admit_until: date | None
+    duration_of_status: bool
+    class_of_admission: str
+    mode: str
+
+    @property
+    def known_date(self) -> date:
+        return self.admission_date
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """A recorded departure (manifest, land exit, self-reported exit, ...)."""
+
+    uid: str
+    departure_date: date
+    mode: str
+    evidence_kind: str
+
+    @property
+    def known_date(self) -> date:
+        return self.departure_date
+
+
+@dataclass(frozen=True, slots=True)
+class StudentRecord:
+    """A SEVIS-like programme record of an F, M or J student or exchange visitor."""
+
+    uid: str
+    visa_class: str
+    program_start: date
+    program_end: date
+    opt_end: date | None
+    student_status: str
+    termination_date: date | None
+    termination_reason: str | None
+
+    @property
+    def known_date(self) -> date:
+        return self.program_start
+
+
+@dataclass(frozen=True, slots=True)
+class Benefit:
+    """A benefit application and, once decided, its decision."""
+
+    uid: str
+    form: str
+    filed_date: date
+    decision: str
+    decision_date: date | None
+    new_class: str | None
+    valid_until: date | None
+    timely_filed: bool | None
+
+    @property
+    def known_date(self) -> date:
+        return self.filed_date
+
+
+@dataclass(frozen=True, slots=True)
+class CourtCase:
+    """Removal proceedings: the notice to appear, the decision and any appeal."""
+
+    uid: str
+    nta_date: date
+    decision: str
+    decision_date: date | None
+    appeal: str | None
+    appeal_decision_date: date | None
+    in_absentia: bool
+    vd_deadline: date | None
+
+    @property
+    def known_date(self) -> date:
+        return self.nta_date
+
+
+@dataclass(frozen=True, slots=True)
+class Conviction:
+    """A criminal conviction."""
+
+    uid: str
+    offence_category: str
+    severity: str
+    violent: bool
+    tco_related: bool
+    conviction_date: date
+
+    @property
+    def known_date(self) -> date:
+        return self.conviction_date
+
+
+@dataclass(frozen=True, slots=True)
+class EnforcementEvent:
+    """An encounter, arrest, detention, release or removal."""
+
+    uid: str
+    kind: str
+    event_date: date
+
+    @property
+    def known_date(self) -> date:
+        return self.event_date
+
+
+@dataclass(frozen=True, slots=True)
+class VisaIssuance:
+    """A consular visa issuance."""
+
+    uid: str
+    visa_class: str
+    issue_date: date
+
+    @property
+    def known_date(self) -> date:
+        return self.issue_date
+
+
+RecordView = (
+    Arrival
+    | Departure
+    | StudentRecord
+    | Benefit
+    | CourtCase
+    | Conviction
+    | EnforcementEvent
+    | VisaIssuance
+)
+
+
+class _Fields:
+    """Read typed fields from one row, naming the record and field in every error."""
+
+    def __init__(self, row: Mapping[str, Any]) -> None:
+        self.uid = str(row.get("record_uid") or f"{row.get('source')}:{row.get('record_id')}")
+        attrs = row.get("attrs") or {}
+        if isinstance(attrs, str):
+            try:
+                attrs = json.loads(attrs)
+            except json.JSONDecodeError as exc:
+                raise RecordError(
+                    f"record {self.uid!r}: attrs is not valid JSON ({exc}); re-run ingest"
+                ) from exc
+        self.values: dict[str, Any] = {**attrs, **{k: v for k, v in row.items() if k != "attrs"}}
+
+    def optional_date(self, *names: str) -> date | None:
+        for name in names:
+            value = self.values.get(name)
+            if value is None or value == "":
+                continue
+            if isinstance(value, date):
+                return value
+            text = str(value)
+            try:
+                return date.fromisoformat(text[:10])
+            except ValueError as exc:
+                raise RecordError(
+                    f"record {self.uid!r}: {name} = {value!r} is not an ISO date "
+                    "(YYYY-MM-DD); fix the extract or the ingest normalisation"
+                ) from exc
+        return None
+
+    def date(self, *names: str) -> date:
+        value = self.optional_date(*names)
+        if value is None:
+            raise RecordError(
+                f"record {self.uid!r}: missing {' or '.join(names)}; "
+                "fix the extract and re-run ingest"
+            )
+        return value
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.values.get(name)
+        return default if value is None else str(value).strip()
+
+    def optional_text(self, name: str) -> str | None:
+        value = self.text(name)
+        return value or None
+
+    def flag(self, name: str) -> bool | None:
+        value = self.values.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"true", "yes", "y", "1"}:
+            return True
+        if text in {"false", "no", "n", "0"}:
+            return False
+        raise RecordError(
+            f"record {self.uid!r}: {name} = {value!r} is not a boolean (true or false)"
+        )
+
+
+def _arrival(fields: _Fields) -> Arrival:
+    raw_until = fields.text("admit_until")
+    is_ds = raw_until.upper() == DURATION_OF_STATUS
+    # D/S is a marker, never a date, so it is checked before any date parsing.
+    admit_until = None if is_ds else fields.optional_date("admit_until")
+    return Arrival(
+        uid=fields.uid,
+        admission_date=fields.date(
+            "admission_date", "event_local_date", "event_date", "admission_ts"
+        ),
+        admit_until=admit_until,
+        duration_of_status=is_ds,
+        class_of_admission=fields.text("class_of_admission").upper(),
+        mode=fields.text("mode").lower(),
+    )
+
+
+def _departure(fields: _Fields) -> Departure:
+    return Departure(
+        uid=fields.uid,
+        departure_date=fields.date(
+            "departure_date", "event_local_date", "event_date", "departure_ts"
+        ),
+        mode=fields.text("mode").lower(),
+        evidence_kind=fields.text("evidence_kind"),
+    )
+
+
+def _student(fields: _Fields) -> StudentRecord:
+    return StudentRecord(
+        uid=fields.uid,
+        visa_class=fields.text("visa_class").upper(),
+        program_start=fields.date("program_start", "event_date"),
+        program_end=fields.date("program_end"),
+        opt_end=fields.optional_date("opt_end"),
+        student_status=fields.text("student_status", "active").lower(),
+        termination_date=fields.optional_date("termination_date"),
+        termination_reason=fields.optional_text("termination_reason"),
+    )
+
+
+def _benefit(fields: _Fields) -> Benefit:
+    return Benefit(
+        uid=fields.uid,
+        form=fields.text("form").upper(),
+        filed_date=fields.date("filed_date", "event_date"),
+        decision=fields.text("decision", "pending").lower(),
+        decision_date=fields.optional_date("decision_date"),
+        new_class=fields.optional_text("new_class"),
+        valid_until=fields.optional_date("valid_until"),
+        timely_filed=fields.flag("timely_filed"),
+    )
+
+
+def _court(fields: _Fields) -> CourtCase:
+    return CourtCase(
+        uid=fields.uid,
+        nta_date=fields.date("nta_date", "event_date"),
+        decision=fields.text("decision", "pending").lower(),
+        decision_date=fields.optional_date("decision_date"),
+        appeal=fields.optional_text("appeal"),
+        appeal_decision_date=fields.optional_date("appeal_decision_date"),
+        in_absentia=bool(fields.flag("in_absentia")),
+        vd_deadline=fields.optional_date("vd_deadline"),
+    )
+
+
+def _conviction(fields: _Fields) -> Conviction:
+    return Conviction(
+        uid=fields.uid,
+        offence_category=fields.text("offence_category").lower(),
+        severity=fields.text("severity").lower(),
+        violent=bool(fields.flag("violent")),
+        tco_related=bool(fields.flag("tco_related")),
+        conviction_date=fields.date("conviction_date", "event_date"),
+    )
+
+
+def _enforcement(fields: _Fields) -> EnforcementEvent:
+    return EnforcementEvent(
+        uid=fields.uid, kind=fields.text("kind").lower(), event_date=fields.date("event_date")
+    )
+
+
+def _visa(fields: _Fields) -> VisaIssuance:
+    return VisaIssuance(
+        uid=fields.uid,
+        visa_class=fields.text("visa_class").upper(),
+        issue_date=fields.date("issue_date", "event_date"),
+    )
+
+
+_BUILDERS: dict[str, Callable[[_Fields], RecordView]] = {
+    "arrivals": _arrival,
+    "departures": _departure,
+    "students": _student,
+    "benefits": _benefit,
+    "court": _court,
+    "criminal": _conviction,
+    "enforcement": _enforcement,
+    "visas": _visa,
+}
+
+
+def record_from_row(row: Mapping[str, Any]) -> RecordView:
+    """Build the typed view of one staged ``records`` row.
+
+    ``row`` maps column names to values; ``attrs`` may be a JSON string or a dict.
+    Raises RecordError naming the record and field when a needed field is missing or invalid.
+    """
+    source = str(row.get("source") or "")
+    builder = _BUILDERS.get(source)
+    if builder is None:
+        raise RecordError(
+            f"record {row.get('record_uid')!r}: unknown source {source!r}; "
+            f"expected one of {sorted(_BUILDERS)}"
+        )
+    return builder(_Fields(row))

@@ -1,0 +1,247 @@
+"""A person's timeline: records known on a date, and stays built from arrivals.
+
+A stay runs from one admission to its recorded departure, to the next admission (which
+proves a departure that was not recorded) or to the day for which the status is requested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from immigrationos.status import rules as r
+from immigrationos.status.dates import ONE_DAY, days_after
+from immigrationos.status.records import (
+    Arrival,
+    Benefit,
+    CourtCase,
+    Departure,
+    RecordView,
+    StudentRecord,
+)
+
+VISA_WAIVER_CLASSES = frozenset({"WT", "WB"})
+# INA 217(a)(1): 90 days counting the admission day, so admitted 2026-01-15 runs to 2026-04-14.
+VISA_WAIVER_LAST_DAY = timedelta(days=89)
+EXTENSION_FORMS = frozenset({"I-539", "I-129"})
+# Days after the programme (or OPT) end during which the student may remain.
+STUDENT_GRACE = {
+    "F": (timedelta(days=60), "duration_of_status_f"),
+    "J": (timedelta(days=30), "duration_of_status_j"),
+    "M": (timedelta(days=30), "duration_of_status_m"),
+}
+
+
+def records_known_on(*, records: Iterable[RecordView], day: date) -> list[RecordView]:
+    """Return the records as they stood on ``day``.
+
+    Records whose event date is after ``day`` are dropped. Decisions, appeals and
+    terminations dated after ``day`` are masked, so the application reads as pending and
+    the programme as active.
+    """
+    known: list[RecordView] = []
+    for record in records:
+        if record.known_date > day:
+            continue
+        if isinstance(record, Benefit) and record.decision_date and record.decision_date > day:
+            record = replace(record, decision="pending", decision_date=None, valid_until=None)
+        elif isinstance(record, CourtCase):
+            record = _court_known_on(record, day)
+        elif (
+            isinstance(record, StudentRecord)
+            and record.termination_date
+            and record.termination_date > day
+        ):
+            record = replace(
+                record, student_status="active", termination_date=None, termination_reason=None
+            )
+        known.append(record)
+    return known
+
+
+def _court_known_on(case: CourtCase, day: date) -> CourtCase:
+    if case.decision_date and case.decision_date > day:
+        return replace(
+            case,
+            decision="pending",
+            decision_date=None,
+            appeal=None,
+            appeal_decision_date=None,
+            in_absentia=False,
+            vd_deadline=None,
+        )
+    if case.appeal_decision_date and case.appeal_decision_date > day:
+        return replace(case, appeal="pending", appeal_decision_date=None)
+    return case
+
+
+@dataclass(frozen=True)
+class StayTerms:
+    """The authorised stay of one admission: its last lawful day and the rule that set it.
+
+    ``until`` is None for an open-ended duration of status. ``pending_extension`` is a
+    timely extension or change of status still pending, which keeps the stay authorised.
+    """
+
+    until: date | None
+    rule_id: str
+    evidence: tuple[str, ...]
+    flags: tuple[str, ...] = ()
+    pending_extension: Benefit | None = None
+
+
+@dataclass(frozen=True)
+class Stay:
+    """One admission and how it ended, if it has."""
+
+    arrival: Arrival
+    terms: StayTerms
+    departure: Departure | None = None
+    next_arrival: Arrival | None = None
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def end_kind(self) -> str:
+        """Return ``departed``, ``departure_inferred`` or ``open``."""
+        if self.departure is not None:
+            return "departed"
+        if self.next_arrival is not None:
+            return "departure_inferred"
+        return "open"
+
+    @property
+    def overstay_days(self) -> int | None:
+        """Return days stayed past the authorised stay, or None when it cannot be known.
+
+        The departure day is not counted. An inferred departure leaves the count unknown.
+        A timely extension still pending at departure kept the whole stay authorised.
+        """
+        if self.terms.until is None or self.departure is None:
+            return None
+        if self.terms.pending_extension is not None:
+            return 0
+        return days_after(
+            last_authorised=self.terms.until, until=self.departure.departure_date - ONE_DAY
+        )
+
+    @property
+    def max_overstay_days(self) -> int | None:
+        """Return the largest overstay an inferred departure allows (up to the re-entry)."""
+        if self.terms.until is None or self.next_arrival is None or self.departure is not None:
+            return None
+        return days_after(
+            last_authorised=self.terms.until,
+            until=self.next_arrival.admission_date - ONE_DAY,
+        )
+
+
+def build_stays(*, records: Sequence[RecordView]) -> list[Stay]:
+    """Build the stays of one person from arrivals, departures, students and extensions."""
+    arrivals = sorted(
+        (rec for rec in records if isinstance(rec, Arrival)),
+        key=lambda a: (a.admission_date, a.uid),
+    )
+    departures = sorted(
+        (rec for rec in records if isinstance(rec, Departure)),
+        key=lambda d: (d.departure_date, d.uid),
+    )
+    students = [rec for rec in records if isinstance(rec, StudentRecord)]
+    extensions = sorted(
+        (rec for rec in records if isinstance(rec, Benefit) and rec.form in EXTENSION_FORMS),
+        key=lambda b: (b.filed_date, b.uid),
+    )
+
+    stays: list[Stay] = []
+    for index, arrival in enumerate(arrivals):
+        next_arrival = arrivals[index + 1] if index + 1 < len(arrivals) else None
+        end = next_arrival.admission_date if next_arrival else date.max
+        departure = next(
+            (d for d in departures if arrival.admission_date <= d.departure_date < end), None
+        )
+        in_stay = [b for b in extensions if arrival.admission_date <= b.filed_date < end]
+        terms = stay_terms(arrival=arrival, students=students, extensions=in_stay)
+        flags: list[str] = []
+        if departure is None and next_arrival is not None:
+            flags += [r.FLAG_DEPARTURE_INFERRED, r.FLAG_DEPARTURE_NOT_RECORDED]
+        if departure is None and arrival.mode == "land":
+            flags.append(r.FLAG_LAND_NO_EXIT_DATA)
+        stays.append(Stay(arrival, terms, departure, next_arrival, tuple(flags)))
+    return stays
+
+
+def stay_terms(
+    *, arrival: Arrival, students: Sequence[StudentRecord], extensions: Sequence[Benefit]
+) -> StayTerms:
+    """Compute the authorised stay of one admission, applying extensions in filing order."""
+    if arrival.class_of_admission in VISA_WAIVER_CLASSES:
+        return _visa_waiver_terms(arrival, extensions)
+    if arrival.duration_of_status:
+        terms = _duration_of_status_terms(arrival, students)
+    elif arrival.admit_until is not None:
+        terms = StayTerms(arrival.admit_until, "admitted_until", (arrival.uid,))
+    else:
+        return StayTerms(None, "admit_until_missing", (arrival.uid,), ("admit_until_missing",))
+    if terms.rule_id == "ds_without_student_record":
+        return terms
+    for benefit in extensions:
+        terms = _apply_extension(terms, benefit)
+    return terms
+
+
+def _visa_waiver_terms(arrival: Arrival, extensions: Sequence[Benefit]) -> StayTerms:
+    """Apply INA 217(a)(1) and 8 CFR 217.2: 90 days at most, extensions have no effect."""
+    last_day = arrival.admission_date + VISA_WAIVER_LAST_DAY
+    until = min(arrival.admit_until, last_day) if arrival.admit_until else last_day
+    flags = ("visa_waiver_extension_ignored",) if extensions else ()
+    return StayTerms(until, "visa_waiver_90_days", (arrival.uid,), flags)
+
+
+def _duration_of_status_terms(arrival: Arrival, students: Sequence[StudentRecord]) -> StayTerms:
+    category = arrival.class_of_admission[:1]
+    if category not in STUDENT_GRACE:
+        return StayTerms(None, "duration_of_status", (arrival.uid,))
+    matching = [s for s in students if s.visa_class[:1] == category]
+    if not matching:
+        return StayTerms(
+            None, "ds_without_student_record", (arrival.uid,), ("ds_without_student_record",)
+        )
+    student = max(matching, key=lambda s: (s.program_start, s.uid))
+    grace, rule_id = STUDENT_GRACE[category]
+    evidence = (arrival.uid, student.uid)
+    if student.termination_date is not None:
+        # A termination for a status violation ends the stay on that day with no grace.
+        return StayTerms(student.termination_date, rule_id, evidence, ("terminated_no_grace",))
+    programme_end = student.program_end
+    if category == "F" and student.opt_end is not None:
+        programme_end = max(programme_end, student.opt_end)
+    return StayTerms(programme_end + grace, rule_id, evidence)
+
+
+def _apply_extension(terms: StayTerms, benefit: Benefit) -> StayTerms:
+    """Apply one I-539 or I-129 filed during the stay.
+
+    Filed on time (before the stay ended, or as the record's ``timely_filed`` states), the
+    stay remains authorised while the application is pending. An approval sets the new
+    valid-until date, and a denial or withdrawal ends the stay on the decision date. Filed
+    late, only an approval changes the stay.
+    """
+    timely = benefit.timely_filed
+    if timely is None:
+        timely = terms.until is None or benefit.filed_date <= terms.until
+    evidence = (*terms.evidence, benefit.uid)
+
+    if benefit.decision == "approved":
+        until = benefit.valid_until or terms.until
+        flags = terms.flags if benefit.valid_until else (*terms.flags, "valid_until_missing")
+        return StayTerms(until, "extension_approved", evidence, flags)
+    if benefit.decision == "pending":
+        if timely:
+            return replace(terms, evidence=evidence, pending_extension=benefit)
+        return replace(terms, flags=(*terms.flags, "untimely_extension"))
+    if timely and benefit.decision_date is not None:
+        until = benefit.decision_date
+        if terms.until is not None:
+            until = max(terms.until, benefit.decision_date)
+        return StayTerms(until, terms.rule_id, evidence, (*terms.flags, "extension_denied"))
+    return replace(terms, pending_extension=None)

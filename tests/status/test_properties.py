@@ -1,0 +1,102 @@
+"""Properties that hold for any record set: day counts, departures and knowledge dates."""
+
+import itertools
+from datetime import date, timedelta
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from status_builders import arrival, benefit, court, departure, enforcement
+
+from immigrationos.status import status_history, status_on
+from immigrationos.status.records import RecordView
+
+START = date(2024, 1, 1)
+days = st.integers(min_value=0, max_value=1400)
+
+
+def _day(offset: int) -> str:
+    return (START + timedelta(days=offset)).isoformat()
+
+
+@st.composite
+def arrivals(draw: st.DrawFn, index: int) -> RecordView:
+    admitted = draw(days)
+    length = draw(st.integers(min_value=0, max_value=400))
+    cls = draw(st.sampled_from(["B2", "WT", "H1B"]))
+    mode = draw(st.sampled_from(["air", "land"]))
+    return arrival(f"A{index}", _day(admitted), _day(admitted + length), cls=cls, mode=mode)
+
+
+@st.composite
+def others(draw: st.DrawFn, index: int) -> RecordView:
+    kind = draw(st.sampled_from(["departure", "extension", "arrest", "court", "asylum"]))
+    day = draw(days)
+    if kind == "departure":
+        return departure(f"D{index}", _day(day))
+    if kind == "extension":
+        decision = draw(st.sampled_from(["pending", "approved", "denied"]))
+        decided = None if decision == "pending" else _day(day + draw(st.integers(0, 200)))
+        return benefit(f"B{index}", "I-539", _day(day), decision, decided,
+                       valid_until=_day(day + 300), timely_filed=draw(st.booleans()))  # fmt: skip
+    if kind == "arrest":
+        return enforcement(f"E{index}", "arrest", _day(day))
+    if kind == "court":
+        decision = draw(st.sampled_from(["pending", "removal", "voluntary_departure"]))
+        decided = None if decision == "pending" else _day(day + draw(st.integers(0, 300)))
+        return court(f"C{index}", _day(day), decision, decided,
+                     appeal=draw(st.sampled_from(["none", "waived", "pending"])),
+                     vd_deadline=_day(day + 400))  # fmt: skip
+    return benefit(f"B{index}", "I-589", _day(day))
+
+
+@st.composite
+def record_sets(draw: st.DrawFn) -> list[RecordView]:
+    count = draw(st.integers(min_value=1, max_value=3))
+    records = [draw(arrivals(i)) for i in range(count)]
+    extra = draw(st.integers(min_value=0, max_value=3))
+    return records + [draw(others(i)) for i in range(extra)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(records=record_sets(), as_of=days)
+def test_overstay_days_never_negative(records: list[RecordView], as_of: int) -> None:
+    result = status_on(records=records, as_of=START + timedelta(days=as_of))
+    assert result.overstay_days is None or result.overstay_days >= 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(records=record_sets(), departed=days, as_of=days)
+def test_departure_never_adds_overstay_days(
+    records: list[RecordView], departed: int, as_of: int
+) -> None:
+    # A pending application gives no day count (None). Leaving abandons it and shows the
+    # days before the filing, so only an existing count is compared.
+    day = START + timedelta(days=as_of)
+    before = status_on(records=records, as_of=day).overstay_days
+    assume(before is not None)
+    with_departure = [*records, departure("D-extra", _day(departed))]
+    after = status_on(records=with_departure, as_of=day).overstay_days or 0
+    assert before is not None
+    assert after <= before
+
+
+@settings(max_examples=200, deadline=None)
+@given(records=record_sets(), as_of=days)
+def test_status_uses_only_records_known_then(records: list[RecordView], as_of: int) -> None:
+    day = START + timedelta(days=as_of)
+    known = [record for record in records if record.known_date <= day]
+    assert status_on(records=records, as_of=day) == status_on(records=known, as_of=day)
+
+
+@settings(max_examples=100, deadline=None)
+@given(records=record_sets(), as_of=days)
+def test_history_ends_in_current_status(records: list[RecordView], as_of: int) -> None:
+    day = START + timedelta(days=as_of)
+    current = status_on(records=records, as_of=day)
+    periods = status_history(records=records, as_of=day)
+    if current.rule_id == "no_status_evidence" and not periods:
+        return
+    assert periods[-1].end is None
+    assert (periods[-1].status, periods[-1].rule_id) == (current.status, current.rule_id)
+    for earlier, later in itertools.pairwise(periods):
+        assert earlier.end == later.start - timedelta(days=1)
