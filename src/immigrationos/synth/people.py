@@ -20,6 +20,7 @@ from immigrationos.synth.identity import (
 from immigrationos.synth.lifecycles import (
     LIFECYCLES,
     PROTECTED_CONVICTION_RATE,
+    Conviction,
     Life,
     Truth,
     convictions,
@@ -240,7 +241,23 @@ def priority_category(*, truth: Truth) -> str:
 
 
 def _protection(truth: Truth) -> str:
-    return truth.protection or STATUS_PROTECTION.get(truth.status, "")
+    protection = truth.protection or STATUS_PROTECTION.get(truth.status, "")
+    # A permanent resident convicted of an aggravated-felony-like offence is removable
+    # (INA 237(a)(2)(A)(iii)), so the default policy does not protect them, and neither does
+    # the truth. Citizens stay protected whatever their record.
+    if protection == "lawful_permanent_resident" and any(
+        _qualifying(item) for item in truth.convictions
+    ):
+        return ""
+    return protection
+
+
+def _qualifying(conviction: Conviction) -> bool:
+    if conviction.category == "national_security":
+        return True
+    if conviction.severity != "felony":
+        return False
+    return conviction.violent or conviction.category == "drug_trafficking"
 
 
 def person_row(*, person: Person, planned: PlannedPerson, truth: Truth) -> list[str]:

@@ -38,7 +38,8 @@ LIFECYCLES: dict[str, Callable[[Life], None]] = {
     "convicted": convicted,
     "removal": removal,
 }
-# Permanent residents and citizens who also have convictions: they stay protected.
+# Permanent residents and citizens who also have convictions. Citizens stay protected; a
+# permanent resident loses protection only through a qualifying conviction.
 PROTECTED_CONVICTION_RATE = 0.06
 
 __all__ = [
