@@ -28,7 +28,11 @@ SECURITY = Conviction("national_security", "felony", False, False)
         ("removal_proceedings", "", [], "none"),
         # Protected persons are never prioritised, whatever their record.
         ("citizen", "citizen", [VIOLENT], "none"),
-        ("lawful_permanent_resident", "lawful_permanent_resident", [SECURITY], "none"),
+        ("lawful_permanent_resident", "lawful_permanent_resident", [DUI], "none"),
+        ("lawful_permanent_resident", "lawful_permanent_resident", [FRAUD], "none"),
+        # A qualifying conviction makes a permanent resident removable and unprotected.
+        ("lawful_permanent_resident", "lawful_permanent_resident", [SECURITY], "national_security"),
+        ("lawful_permanent_resident", "lawful_permanent_resident", [VIOLENT], "violent_felony"),
         ("protected", "asylum_pending", [FRAUD], "none"),
         ("pending_application", "pending_application", [], "none"),
         # Persons no longer in the country are not prioritised.
