@@ -1,0 +1,1 @@
+"""The partner API (django-ninja), served at /api/v1/."""

@@ -1,0 +1,1 @@
+"""Audit events: who read or changed what, when and from where."""

@@ -1,0 +1,1 @@
+"""Persons as officers see them, their source records, status, priority and cases."""

@@ -1,0 +1,294 @@
+"""Operational store models: persons, their source records, status history, cases and runs.
+
+``services.operational_store_load`` loads persons, source records, status periods and review
+items in bulk from the staging store. It also opens cases, which officers change afterwards.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Office(models.Model):
+    """A field office (area of responsibility) that owns cases."""
+
+    code = models.CharField(max_length=32, primary_key=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.name})"
+
+
+class Person(models.Model):
+    """One person as resolved by linkage, with the derived status and priority."""
+
+    person_id = models.CharField(max_length=64, primary_key=True)
+    given_name = models.CharField(max_length=200, blank=True)
+    family_name = models.CharField(max_length=200, blank=True)
+    name_source = models.CharField(max_length=32, blank=True)
+    aliases = models.JSONField(default=list, blank=True)
+    search_name = models.CharField(max_length=500, blank=True)
+    dob = models.DateField(null=True, blank=True, db_index=True)
+    sex = models.CharField(max_length=1, blank=True)
+    nationality = models.CharField(max_length=3, blank=True)
+    a_numbers = models.JSONField(default=list, blank=True)
+    passports = models.JSONField(default=list, blank=True)
+
+    status = models.CharField(max_length=64, blank=True)
+    status_as_of = models.DateField(null=True, blank=True)
+    status_since = models.DateField(null=True, blank=True)
+    status_rule_id = models.CharField(max_length=100, blank=True)
+    status_citation = models.CharField(max_length=300, blank=True)
+    status_explanation = models.TextField(blank=True)
+    status_evidence = models.JSONField(default=list, blank=True)
+    status_flags = models.JSONField(default=list, blank=True)
+    overstay_days = models.IntegerField(null=True, blank=True)
+
+    tier = models.IntegerField(null=True, blank=True, db_index=True)
+    score = models.IntegerField(null=True, blank=True)
+    protected = models.BooleanField(default=False)
+    protection = models.CharField(max_length=100, blank=True)
+    priority_reasons = models.JSONField(default=list, blank=True)
+    policy_version = models.CharField(max_length=64, blank=True)
+
+    identity_in_review = models.BooleanField(default=False)
+    min_link_probability = models.FloatField(null=True, blank=True)
+    # TODO: a reviewer must decide what happens to a superseded person's case. Until then the
+    # person (whom a re-link merged into another id) is kept and marked.
+    superseded = models.BooleanField(default=False)
+    # The run that last changed this row, and a hash of what it wrote, so a re-load with
+    # the same data writes nothing.
+    changed_run_id = models.CharField(max_length=64, blank=True)
+    load_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name", "person_id"]
+        # Plain indexes via Meta: on PostgreSQL, db_index=True on a CharField also builds a
+        # second varchar_pattern_ops index for LIKE, which nothing here uses.
+        indexes = [models.Index(fields=["status"], name="person_status_idx")]
+
+    def __str__(self) -> str:
+        return self.person_id
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+
+class PersonNameToken(models.Model):
+    """One folded name token of a person, indexed for the search prefilter."""
+
+    # Indexed by the (person, token) unique constraint, which starts with person.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="name_tokens", db_index=False
+    )
+    token = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=3)
+    phonetic = models.CharField(max_length=16)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["prefix"], name="name_token_prefix_idx"),
+            models.Index(fields=["phonetic"], name="name_token_phonetic_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "token"], name="name_token_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.token}"
+
+
+class SourceRecord(models.Model):
+    """One row from a source extract, linked to the person linkage assigned it to."""
+
+    record_uid = models.CharField(max_length=128, primary_key=True)
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="records",
+        db_index=False,
+    )
+    source = models.CharField(max_length=32)
+    record_id = models.CharField(max_length=100)
+    given_name = models.CharField(max_length=200, blank=True)
+    family_name = models.CharField(max_length=200, blank=True)
+    dob = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=1, blank=True)
+    nationality = models.CharField(max_length=3, blank=True)
+    passport_no = models.CharField(max_length=64, blank=True)
+    passport_country = models.CharField(max_length=3, blank=True)
+    a_number = models.CharField(max_length=16, blank=True)
+    fbi_number = models.CharField(max_length=32, blank=True)
+    event_date = models.DateField(null=True, blank=True)
+    attrs = models.JSONField(default=dict, blank=True)
+    match_probability = models.FloatField(null=True, blank=True)
+    link_rule = models.CharField(max_length=100, blank=True)
+    # The staging row's hash of its source fields. With the link fields, it shows a re-load
+    # which records changed.
+    row_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["event_date", "record_uid"]
+        indexes = [
+            models.Index(fields=["person"], name="record_person_idx"),
+            models.Index(fields=["passport_no"], name="record_passport_idx"),
+            models.Index(fields=["a_number"], name="record_a_number_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.record_uid
+
+
+class StatusPeriod(models.Model):
+    """One period of a person's status history, with the rule and evidence behind it."""
+
+    # Indexed by the (person, seq) unique constraint, which starts with person.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="status_periods", db_index=False
+    )
+    seq = models.IntegerField()
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=64)
+    rule_id = models.CharField(max_length=100)
+    rule_citation = models.CharField(max_length=300, blank=True)
+    evidence = models.JSONField(default=list, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["person", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "seq"], name="status_period_unique_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}#{self.seq} {self.status}"
+
+
+class CaseState(models.TextChoices):
+    LEAD = "lead", "Lead"
+    VETTING = "vetting", "Vetting"
+    ASSIGNED = "assigned", "Assigned"
+    ACTIONED = "actioned", "Actioned"
+    IN_PROCEEDINGS = "in_proceedings", "In proceedings"
+    FINAL_ORDER = "final_order", "Final order"
+    REMOVAL_PENDING = "removal_pending", "Removal pending"
+    CLOSED = "closed", "Closed"
+
+
+class ClosedReason(models.TextChoices):
+    REMOVED = "removed", "Removed"
+    SELF_DEPARTED = "self_departed", "Self-departed"
+    STATUS_OBTAINED = "status_obtained", "Status obtained"
+    NOT_REMOVABLE = "not_removable", "Not removable"
+    IDENTITY_ERROR = "identity_error", "Identity error"
+    DEPRIORITISED = "deprioritised", "Deprioritised"
+
+
+class Case(models.Model):
+    """An enforcement case on one person; a person has at most one open case."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
+    state = models.CharField(max_length=32, choices=CaseState.choices, default=CaseState.LEAD)
+    tier = models.IntegerField(null=True, blank=True, db_index=True)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="cases")
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+    closed_reason = models.CharField(max_length=32, choices=ClosedReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["tier", "opened_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=~Q(state="closed"),
+                name="case_one_open_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="closed", closed_reason__gt="")
+                | (~Q(state="closed") & Q(closed_reason="")),
+                name="case_closed_reason_iff_closed",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "tier"], name="case_state_tier_idx")]
+
+    def __str__(self) -> str:
+        return f"case {self.pk} ({self.state})"
+
+
+class CaseEvent(models.Model):
+    """One change to a case; ``actor`` is empty when the pipeline made it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    at = models.DateTimeField()
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_state or '-'} -> {self.to_state}"
+
+
+class ReviewItem(models.Model):
+    """A pair or cluster that linkage sent to a human reviewer."""
+
+    review_id = models.CharField(max_length=128, primary_key=True)
+    kind = models.CharField(max_length=32)
+    record_uids = models.JSONField(default=list)
+    person_ids = models.JSONField(default=list)
+    match_probability = models.FloatField(null=True, blank=True)
+    reason = models.TextField()
+    decision = models.CharField(max_length=32, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.review_id
+
+
+class PipelineRun(models.Model):
+    """One pipeline run, with its stage timings in seconds and its counts."""
+
+    run_id = models.CharField(max_length=64, primary_key=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    as_of = models.DateField(null=True, blank=True)
+    input_dir = models.CharField(max_length=500, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    loaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return self.run_id
+
+
+class OfficeMembership(models.Model):
+    """The office a user works in; officers and supervisors work one office's cases."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="office_membership"
+    )
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="members")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.office_id}"

@@ -1,0 +1,1 @@
+"""Server-rendered pages: sign-in, dashboard, search, person and case pages."""
