@@ -87,12 +87,18 @@ def measure_one(persons: int, seed: int, workdir: Path) -> dict[str, object]:
     )
     if not result.ok:
         raise SystemExit(f"pipeline failed for {persons} persons: {result.error}")
-    pipeline_seconds = sum(v for k, v in progress.timings.items() if k != "synth")
     return {
         "persons": persons,
-        "seconds": {k: round(v, 2) for k, v in progress.timings.items()},
-        "peak_mb": {k: round(v) for k, v in progress.peak_mb.items()},
-        "pipeline_seconds": round(pipeline_seconds, 1),
+        "synth_seconds": round(progress.timings["synth"], 2),
+        "stage_seconds": {name: round(value, 2) for name, value in result.stages.items()},
+        "pipeline_seconds": round(sum(result.stages.values()), 1),
+        "step_seconds": {
+            name: round(value, 2) for name, value in progress.timings.items() if name != "synth"
+        },
+        "step_peak_mb": {
+            name: round(value) for name, value in progress.peak_mb.items() if name != "synth"
+        },
+        "peak_mb": round(max(progress.peak_mb.values())),
         "counts": result.counts,
     }
 
@@ -127,9 +133,15 @@ def main() -> None:
             output = subprocess.run(command, check=True, capture_output=True, text=True)
             figures = json.loads(output.stdout.strip().splitlines()[-1])
         results.append(figures)
-        print(f"{persons:>9,} persons  pipeline {figures['pipeline_seconds']:7.1f} s")
-        for stage, seconds in figures["seconds"].items():
-            print(f"    {stage:<12} {seconds:8.1f} s  peak {figures['peak_mb'][stage]:6,} MB")
+        print(
+            f"{persons:>9,} persons: pipeline {figures['pipeline_seconds']:.1f} s, "
+            f"peak {figures['peak_mb']:,} MB (synth {figures['synth_seconds']:.1f} s)"
+        )
+        for stage, seconds in figures["stage_seconds"].items():
+            print(f"    {stage:<12} {seconds:8.1f} s")
+        for step, seconds in figures["step_seconds"].items():
+            peak = figures["step_peak_mb"][step]
+            print(f"      step {step:<14} {seconds:8.1f} s  peak {peak:6,} MB")
     machine = {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),

@@ -10,9 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+import duckdb
 
 from immigrationos import paths, staging
 from immigrationos.progress import NullProgress, Progress
@@ -22,10 +27,15 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class PipelineResult:
-    """What one run did: its id, stage timings, counts and, for a failed run, why."""
+    """What one run did: its id, stage times, counts and, for a failed run, why.
+
+    ``stages`` holds the wall time of each top-level stage (ingest, link, derive, prioritise,
+    load); ``timings`` holds the finer steps that the stages reported to the progress object.
+    """
 
     run_id: str
     as_of: date
+    stages: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     reports: list[str] = field(default_factory=list)
@@ -37,8 +47,8 @@ class PipelineResult:
 
     def render(self) -> str:
         lines = [f"run {self.run_id} (as of {self.as_of.isoformat()})"]
-        lines += [f"  {name:<12} {seconds:7.1f} s" for name, seconds in self.timings.items()]
-        lines.append(f"  {'total':<12} {sum(self.timings.values()):7.1f} s")
+        lines += [f"  {name:<12} {seconds:7.1f} s" for name, seconds in self.stages.items()]
+        lines.append(f"  {'total':<12} {sum(self.stages.values()):7.1f} s")
         lines += [f"  {name}: {count:,}" for name, count in sorted(self.counts.items())]
         if self.error:
             lines.append(f"FAILED: {self.error}")
@@ -49,7 +59,7 @@ def _new_run_id(started: datetime) -> str:
     return f"R{started:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
-def _staging_counts(con: object) -> dict[str, int]:
+def _staging_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     queries = {
         "records": "SELECT count(*) FROM records",
         "quarantined_rows": "SELECT count(DISTINCT (file, line)) FROM quarantine",
@@ -57,7 +67,16 @@ def _staging_counts(con: object) -> dict[str, int]:
         "review_items": "SELECT count(*) FROM review_items",
         "tiered_persons": "SELECT count(*) FROM person_priority WHERE tier IS NOT NULL",
     }
-    return {name: int(con.execute(sql).fetchall()[0][0]) for name, sql in queries.items()}  # type: ignore[attr-defined]
+    return {name: int(con.execute(sql).fetchall()[0][0]) for name, sql in queries.items()}
+
+
+@contextmanager
+def _stage(result: PipelineResult, name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        result.stages[name] = time.perf_counter() - started
 
 
 def run_pipeline(
@@ -70,7 +89,8 @@ def run_pipeline(
     """Run every stage over ``extracts_dir`` and return timings, counts and any failure.
 
     A file rejected whole by ingest stops the run before linkage, so that persons are never
-    resolved from a partial set of sources.
+    resolved from a partial set of sources. With ``load_operational`` false the run stops
+    after prioritising and touches no Django database.
     """
     from immigrationos.linkage.pipeline import link
     from immigrationos.policy.prioritise import prioritise_all
@@ -84,14 +104,18 @@ def run_pipeline(
     logger.info("pipeline run %s started on %s", result.run_id, extracts_dir)
 
     try:
-        ingest_report = ingest_directory(con=con, extracts_dir=extracts_dir, progress=progress)
+        with _stage(result, "ingest"):
+            ingest_report = ingest_directory(con=con, extracts_dir=extracts_dir, progress=progress)
         result.reports.append(ingest_report.render())
         if not ingest_report.ok:
             result.error = "ingest rejected one or more files; see the ingest report above"
             return result
-        result.reports.append(link(con=con, progress=progress).render())
-        result.reports.append(derive_all(con=con, as_of=as_of, progress=progress).render())
-        prioritised = prioritise_all(con=con, policy_path=None, progress=progress)
+        with _stage(result, "link"):
+            result.reports.append(link(con=con, progress=progress).render())
+        with _stage(result, "derive"):
+            result.reports.append(derive_all(con=con, as_of=as_of, progress=progress).render())
+        with _stage(result, "prioritise"):
+            prioritised = prioritise_all(con=con, policy_path=None, progress=progress)
         result.reports.append(prioritised.render())
         result.counts = _staging_counts(con)
         result.timings = dict(progress.timings)
@@ -109,20 +133,21 @@ def run_pipeline(
         )
 
         if load_operational:
-            from immigrationos.site.setup import django_setup, migrate
-
-            django_setup()
-            migrate()
-            from immigrationos.cases.services import operational_store_load
-
-            loaded = operational_store_load(con=con, run_id=result.run_id, progress=progress)
-            result.reports.append(loaded.render())
+            with _stage(result, "load"):
+                result.reports.append(_operational_load(con, result.run_id, progress))
             result.timings = dict(progress.timings)
-            con.execute(
-                "UPDATE pipeline_runs SET finished_at = ?, timings = ? WHERE run_id = ?",
-                [datetime.now(UTC), json.dumps(result.timings), result.run_id],
-            )
     finally:
         con.close()
-    logger.info("pipeline run %s finished in %.1f s", result.run_id, sum(result.timings.values()))
+    logger.info("pipeline run %s finished in %.1f s", result.run_id, sum(result.stages.values()))
     return result
+
+
+def _operational_load(con: duckdb.DuckDBPyConnection, run_id: str, progress: Progress) -> str:
+    from immigrationos.site.setup import django_setup, migrate
+
+    django_setup()
+    migrate()
+    # Imported only after Django is set up: the service module loads models.
+    from immigrationos.cases.services import operational_store_load
+
+    return operational_store_load(con=con, run_id=run_id, progress=progress).render()
