@@ -197,10 +197,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Return each package's root error, whose messages are written for the user."""
+    from immigrationos.cases.errors import CasesError
+    from immigrationos.evaluation import EvaluationError
+    from immigrationos.linkage.errors import LinkageError
+    from immigrationos.policy.errors import PolicyError
+    from immigrationos.sources.errors import SourceError
+    from immigrationos.status.errors import StatusError
+    from immigrationos.synth.errors import SynthError
+
+    return (
+        CasesError,
+        EvaluationError,
+        LinkageError,
+        PolicyError,
+        SourceError,
+        StatusError,
+        SynthError,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return the process exit code."""
+    """Run the command line and return the process exit code.
+
+    An error raised for bad input or configuration is printed as one message, without a
+    traceback, and the exit code is 2.
+    """
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except _user_errors() as exc:
+        print(f"immigrationos {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,0 +1,40 @@
+"""The command line: errors are one message and exit code 2, not a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from immigrationos.cli import main
+
+
+def test_synth_rejects_zero_persons(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["synth", "--persons", "0", "--out", str(tmp_path / "out")])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("immigrationos synth: invalid persons 0")
+    assert "Traceback" not in err
+
+
+def test_invalid_as_of_names_the_value(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["derive", "--as-of", "04/12/2026"])
+
+    assert exited.value.code == 2
+    assert "invalid date '04/12/2026': expected YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_evaluate_without_truth_folder_fails_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IMMIGRATIONOS_HOME", str(tmp_path / "home"))
+    from immigrationos import paths, staging
+
+    staging.connect(paths.staging_path()).close()
+    code = main(["evaluate", "--truth", str(tmp_path / "missing")])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "records.csv" in err
