@@ -102,3 +102,22 @@ def test_empty_status_tables_reported(con: duckdb.DuckDBPyConnection, tmp_path: 
 def test_missing_truth_file_names_path(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     with pytest.raises(EvaluationError, match=r"records\.csv"):
         evaluate(con=con, truth_dir=tmp_path)
+
+
+@pytest.mark.parametrize(("protection", "expected"), [("lawful_permanent_resident", 1), ("", 0)])
+def test_convicted_resident_not_counted_as_protected(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, protection: str, expected: int
+) -> None:
+    _fill_status_and_priority(con)
+    truth = _truth(tmp_path / "truth")
+    # T3 is a permanent resident; the truth leaves the protection empty when a qualifying
+    # conviction makes them removable, and then P3's tier 2 is no error.
+    (truth / "persons.csv").write_text(
+        "person_id,status,protection\nT1,overstay,\nT2,in_status,\n"
+        f"T3,lawful_permanent_resident,{protection}\n",
+        encoding="utf-8",
+    )
+
+    figures = evaluate(con=con, truth_dir=truth)
+
+    assert figures["protected_with_tier"] == expected

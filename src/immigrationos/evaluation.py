@@ -144,10 +144,12 @@ def _protected_with_tier(
     if not all_rows or not all_rows[0][0]:
         return None
     tiered = {person for (person,) in rows or []}
+    # The truth's protection column decides, not the status: a permanent resident with a
+    # qualifying conviction is removable, has no protection in the truth, and may hold a tier.
     protected = {
         person_id
         for person_id, row in persons.items()
-        if (row.get("protection") or _true_status(row)) in PROTECTIONS_WITHOUT_TIER
+        if row.get("protection", "") in PROTECTIONS_WITHOUT_TIER
     }
     flagged = {
         person
