@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.set_defaults(handler=_cmd_synth)
 
     ingest = commands.add_parser("ingest", help="validate and stage the extracts in DIR")
-    ingest.add_argument("dir", help="folder holding <source>.csv extracts")
+    ingest.add_argument("dir", help="folder containing <source>.csv extracts")
     ingest.set_defaults(handler=_cmd_ingest)
 
     link = commands.add_parser("link", help="link staged records into persons")
@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     prioritise.set_defaults(handler=_cmd_prioritise)
 
     run = commands.add_parser("run", help="ingest, link, derive, prioritise and load cases")
-    run.add_argument("--input", required=True, help="folder holding <source>.csv extracts")
+    run.add_argument("--input", required=True, help="folder containing <source>.csv extracts")
     run.add_argument("--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD")
     run.set_defaults(handler=_cmd_run)
 
