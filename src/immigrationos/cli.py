@@ -90,6 +90,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     result = run_pipeline(
         extracts_dir=Path(args.input), as_of=args.as_of, progress=TerminalProgress()
     )
+    for report in result.reports:
+        print(report)
     print(result.render())
     return 0 if result.ok else 1
 
@@ -128,6 +130,16 @@ def _cmd_manage(args: argparse.Namespace) -> int:
     from immigrationos.site.setup import manage
 
     return manage(args.rest)
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {value!r}: expected 1 to 65535")
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the web UI")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000)
     serve.set_defaults(handler=_cmd_serve)
 
     demo = commands.add_parser("demo", help="synth, run, create demo accounts and serve")
@@ -187,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
     demo.add_argument("--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD")
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--port", type=_port, default=8000)
     demo.add_argument("--no-serve", action="store_true", help="stop after loading the data")
     demo.set_defaults(handler=_cmd_demo)
 
@@ -221,13 +233,26 @@ def _user_errors() -> tuple[type[Exception], ...]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the process exit code.
 
-    An error raised for bad input or configuration is printed as one message, without a
+    An error raised for bad input or configuration, a file that cannot be written and a
+    staging store locked by another process are printed as one message, without a
     traceback, and the exit code is 2.
     """
+    import duckdb
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
     except _user_errors() as exc:
+        print(f"immigrationos {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.IOException as exc:
+        print(
+            f"immigrationos {args.command}: cannot open the staging store: {exc}. If another "
+            "immigrationos command is running on the same data folder, wait for it to finish.",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as exc:
         print(f"immigrationos {args.command}: {exc}", file=sys.stderr)
         return 2
 

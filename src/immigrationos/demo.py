@@ -54,6 +54,8 @@ def run_demo(
     )
     print(summary.render())
     result = run_pipeline(extracts_dir=synth_dir / "extracts", as_of=as_of, progress=progress)
+    if not result.ok:
+        print("\n".join(result.reports))
     print(result.render())
     if not result.ok:
         return 1

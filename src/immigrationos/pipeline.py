@@ -70,6 +70,14 @@ def _staging_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {name: int(con.execute(sql).fetchall()[0][0]) for name, sql in queries.items()}
 
 
+def _sources_never_staged(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Return the sources, in contract order, of which no file has ever been loaded."""
+    from immigrationos.sources.contracts import CONTRACTS
+
+    staged = {source for (source,) in con.execute("SELECT DISTINCT source FROM loads").fetchall()}
+    return [source for source in CONTRACTS if source not in staged]
+
+
 @contextmanager
 def _stage(result: PipelineResult, name: str) -> Iterator[None]:
     started = time.perf_counter()
@@ -109,6 +117,15 @@ def run_pipeline(
         result.reports.append(ingest_report.render())
         if not ingest_report.ok:
             result.error = "ingest rejected one or more files; see the ingest report above"
+            return result
+        never_staged = _sources_never_staged(con)
+        if never_staged:
+            result.error = (
+                f"no extract has ever been loaded for {', '.join(never_staged)}; add "
+                f"<source>.csv for each to {extracts_dir} and run again. The run stops before "
+                "linkage because a person resolved without every source can lose a departure "
+                "or a protection."
+            )
             return result
         with _stage(result, "link"):
             result.reports.append(link(con=con, progress=progress).render())
