@@ -86,6 +86,7 @@ def test_status_and_protection_figures(con: duckdb.DuckDBPyConnection, tmp_path:
     assert set(figures) == {
         "pairwise_precision", "pairwise_recall", "pairwise_f1", "wrongful_merges",
         "missed_links", "review_items", "status_accuracy", "protected_with_tier",
+        "truth_records_not_staged", "staged_records_not_in_truth",
     }  # fmt: skip
 
 
@@ -121,3 +122,20 @@ def test_convicted_resident_not_counted_as_protected(
     figures = evaluate(con=con, truth_dir=truth)
 
     assert figures["protected_with_tier"] == expected
+
+
+def test_unstaged_truth_records_lower_recall(tmp_path: Path) -> None:
+    con = staging.connect(":memory:")
+    # Only r1 and r4 were staged, each its own person: no predicted pair at all.
+    con.executemany(
+        "INSERT INTO person_records VALUES (?, ?, 1.0, 'splink')",
+        [("visas:r1", "P1"), ("visas:r4", "P2"), ("visas:x9", "P3")],
+    )
+
+    figures = evaluate(con=con, truth_dir=_truth(tmp_path / "truth"))
+
+    # True pairs: T1 has 3 records (3 pairs) and T2 has 2 (1 pair); none found.
+    assert figures["pairwise_recall"] == 0.0
+    assert figures["missed_links"] == 4
+    assert figures["truth_records_not_staged"] == 4
+    assert figures["staged_records_not_in_truth"] == 1

@@ -51,7 +51,9 @@ def _table(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]] | 
 def _pairwise(true_of: Mapping[str, str], predicted_of: Mapping[str, str]) -> dict[str, Any]:
     shared = [uid for uid in predicted_of if uid in true_of]
     predicted_sizes = Counter(predicted_of[uid] for uid in shared)
-    true_sizes = Counter(true_of[uid] for uid in shared)
+    # True pairs count every truth record, staged or not, so a record lost before linkage
+    # lowers recall instead of vanishing from the figures.
+    true_sizes = Counter(true_of.values())
     both_sizes = Counter((predicted_of[uid], true_of[uid]) for uid in shared)
     predicted_pairs = _pairs(predicted_sizes.values())
     true_pairs = _pairs(true_sizes.values())
@@ -68,6 +70,8 @@ def _pairwise(true_of: Mapping[str, str], predicted_of: Mapping[str, str]) -> di
         "pairwise_f1": f1,
         "wrongful_merges": sum(1 for people in true_per_predicted.values() if len(people) > 1),
         "missed_links": true_pairs - correct,
+        "truth_records_not_staged": len(true_of) - len(shared),
+        "staged_records_not_in_truth": len(predicted_of) - len(shared),
     }
 
 
@@ -89,8 +93,10 @@ def evaluate(*, con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, An
     ``missed_links`` counts true record pairs not placed in one person. ``status_accuracy``
     maps each true status to the share of its persons whose predicted status matches. It is
     None when ``person_status`` is empty, as ``protected_with_tier`` is when
-    ``person_priority`` is empty. Pairwise figures cover records both staged and in the
-    truth. Raises EvaluationError when a truth file is missing.
+    ``person_priority`` is empty. Predicted pairs cover records both staged and in the truth;
+    true pairs cover every truth record, and ``truth_records_not_staged`` and
+    ``staged_records_not_in_truth`` count the records on one side only. Raises
+    EvaluationError when a truth file is missing.
     """
     true_of = {
         f"{row['source']}:{row['record_id']}": row["person_id"]
@@ -168,6 +174,8 @@ def render_evaluation(figures: Mapping[str, Any]) -> str:
         f"wrongful merges      {figures['wrongful_merges']}",
         f"missed links (pairs) {figures['missed_links']}",
         f"review items         {figures['review_items']}",
+        f"truth records not staged    {figures['truth_records_not_staged']}",
+        f"staged records not in truth {figures['staged_records_not_in_truth']}",
     ]
     accuracy = figures["status_accuracy"]
     if accuracy is None:
