@@ -81,6 +81,9 @@ def test_name_search_misses_unrelated_name(loaded: Any) -> None:
         ("A012345678", "a_number", ["P2"]),
         ("12345678", "a_number", ["P2"]),  # leading zero and the "A" left out
         ("pc0661204", "passport", ["P1"]),
+        # An all-zero A-number matches nobody, not every record that lacks an A-number.
+        ("A000000000", "a_number", []),
+        ("000-000-000", "a_number", []),
     ],
 )
 def test_identifier_search(loaded: Any, query: str, kind: str, person_ids: list[str]) -> None:

@@ -72,15 +72,24 @@ def person_search(*, query: str, limit: int = 50) -> tuple[QueryKind, list[Searc
 
 
 def _a_number_forms(text: str) -> list[str]:
+    """Return the stored spellings an A-number may have; none for an all-zero number.
+
+    An all-zero query would otherwise yield the empty form and match every record that has
+    no A-number.
+    """
     digits = re.sub(r"\D", "", text)
-    padded = digits.zfill(9)
-    forms = {digits, padded, digits.lstrip("0")}
+    if not digits.strip("0"):
+        return []
+    forms = {digits, digits.zfill(9), digits.lstrip("0")}
     return sorted(forms | {f"A{form}" for form in forms})
 
 
 def _by_record(condition: Q, *, limit: int) -> list[SearchHit]:
+    # order_by() clears the model's default ordering, which would otherwise make DISTINCT
+    # apply to (person, ordering column) pairs and the limit count records, not persons.
     person_ids = (
         SourceRecord.objects.filter(condition, person__isnull=False)
+        .order_by()
         .values_list("person_id", flat=True)
         .distinct()[:limit]
     )
