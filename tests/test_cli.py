@@ -38,3 +38,31 @@ def test_evaluate_without_truth_folder_fails_cleanly(
     err = capsys.readouterr().err
     assert code == 2
     assert "records.csv" in err
+
+
+@pytest.mark.parametrize("port", ["0", "-1", "99999", "http"])
+def test_serve_rejects_invalid_port(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", port])
+
+    assert exited.value.code == 2
+    assert f"invalid port {port!r}: expected 1 to 65535" in capsys.readouterr().err
+
+
+def test_synth_into_a_file_fails_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+
+    code = main(["synth", "--persons", "5", "--out", str(blocker), "--as-of", "2026-12-04"])
+
+    assert code == 2
+    assert str(blocker) in capsys.readouterr().err
+
+
+def test_synth_rejects_far_future_as_of(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["synth", "--persons", "5", "--out", str(tmp_path), "--as-of", "9999-12-31"])
+
+    assert code == 2
+    assert "invalid as-of date '9999-12-31'" in capsys.readouterr().err

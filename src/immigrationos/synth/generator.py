@@ -35,6 +35,8 @@ GENERATOR_VERSION = "1.0"
 # Out-of-country overstays in the FY2024 cohort depart up to 240 days after their stay
 # ended, so every cohort outcome is settled only from this as-of date on.
 EARLIEST_AS_OF = calibration.FY_END + timedelta(days=366)
+# Dates are drawn decades around the as-of date; past 2100 some would leave date's range.
+LATEST_AS_OF = date(2100, 12, 31)
 PROGRESS_STEP = 1000
 
 
@@ -108,7 +110,7 @@ def generate(
     """Write a population of ``persons`` under ``out_dir`` and return its summary.
 
     Raises InvalidArgumentError for ``persons`` outside 1 to ``MAX_PERSONS``, an unknown
-    ``profile`` or an ``as_of`` before the FY2024 cohort's outcomes are settled.
+    ``profile`` or an ``as_of`` outside ``EARLIEST_AS_OF`` to ``LATEST_AS_OF``.
     """
     rates = profile_rates(profile=profile)
     if not 1 <= persons <= MAX_PERSONS:
@@ -116,10 +118,11 @@ def generate(
             f"invalid persons {persons!r}: expected 1 to {MAX_PERSONS}, the largest population "
             "whose passport numbers stay unique"
         )
-    if as_of < EARLIEST_AS_OF:
+    if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
         raise InvalidArgumentError(
             f"invalid as-of date {as_of.isoformat()!r}: expected {EARLIEST_AS_OF.isoformat()} "
-            "or later, so that every FY2024 cohort admission has its outcome"
+            f"to {LATEST_AS_OF.isoformat()}, so that every FY2024 cohort admission has its "
+            "outcome and every drawn date is valid"
         )
     started = time.perf_counter()
     logger.info("synth start: persons=%s seed=%s profile=%s", persons, seed, profile)
