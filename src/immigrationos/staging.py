@@ -152,6 +152,8 @@ CREATE TABLE IF NOT EXISTS pipeline_runs (
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the staging store at ``path`` and create any missing table."""
     con = duckdb.connect(str(path), read_only=read_only)
+    # The stages draw their own progress; DuckDB's bar would interleave with it.
+    con.execute("SET enable_progress_bar = false")
     if not read_only:
         con.execute(SCHEMA_SQL)
     return con

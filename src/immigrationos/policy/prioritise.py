@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from immigrationos.policy.conflicts import KIND as CONFLICT_KIND
+from immigrationos.policy.conflicts import (
+    protected_conflicts_find,
+    protected_conflicts_store,
+)
 from immigrationos.policy.loader import policy_load
 from immigrationos.policy.scoring import PersonFacts, Priority, person_prioritise
 from immigrationos.progress import Progress
@@ -32,6 +37,7 @@ class PriorityReport:
     tiers: Counter[str] = field(default_factory=Counter)
     protections: Counter[str] = field(default_factory=Counter)
     unreadable_records: int = 0
+    protected_conflicts: int = 0
     seconds: float = 0.0
 
     def render(self) -> str:
@@ -45,6 +51,11 @@ class PriorityReport:
             lines.append("  protected, by first protection:")
             for name, count in sorted(self.protections.items(), key=lambda i: (-i[1], i[0])):
                 lines.append(f"    {name:<26}  {count:>9,}")
+        if self.protected_conflicts:
+            lines.append(
+                f"  {self.protected_conflicts:,} possible matches to protected persons sent "
+                "to review"
+            )
         if self.unreadable_records:
             lines.append(f"  {self.unreadable_records:,} criminal records could not be read "
                          "and were skipped (see the log for their record_uid)")  # fmt: skip
@@ -56,7 +67,8 @@ def prioritise_all(
 ) -> PriorityReport:
     """Score every person in ``person_status`` and replace ``person_priority``.
 
-    Reads the criminal records and dates of birth of each person and the open review items.
+    Reads the criminal records and dates of birth of each person and the open review items,
+    after adding a review item for each possible match to a protected person.
     Raises InvalidPolicyError before touching the store if the policy file is invalid.
     """
     started = time.perf_counter()
@@ -72,9 +84,8 @@ def prioritise_all(
             "FROM person_status ORDER BY person_id"
         ).fetchall()
         stage.set_total(len(status_rows))
-        results: list[Priority] = []
-        for person_id, as_of, status, rule_id, evidence, flags, overstay_days in status_rows:
-            facts = PersonFacts(
+        facts_list = [
+            PersonFacts(
                 person_id=person_id,
                 as_of=as_of,
                 status=status,
@@ -87,8 +98,29 @@ def prioritise_all(
                 review_records=tuple(reviews.get(person_id, ())),
                 under_review=person_id in reviews,
             )
-            priority = person_prioritise(facts=facts, policy=policy)
-            results.append(priority)
+            for person_id, as_of, status, rule_id, evidence, flags, overstay_days in status_rows
+        ]
+        results = [person_prioritise(facts=facts, policy=policy) for facts in facts_list]
+
+        # Only a person who would be prioritised needs the identity check; it then goes to
+        # review and is scored again as identity under review.
+        tiered = {priority.person_id for priority in results if priority.tier is not None}
+        conflicts = [
+            item for item in protected_conflicts_find(con=con) if item.person_ids[0] in tiered
+        ]
+        protected_conflicts_store(con=con, items=conflicts)
+        report.protected_conflicts = len(conflicts)
+        conflict_records: dict[str, list[str]] = defaultdict(list)
+        for item in conflicts:
+            conflict_records[item.person_ids[0]].extend(item.record_uids)
+        for index, facts in enumerate(facts_list):
+            if facts.person_id in conflict_records:
+                records = (*facts.review_records, *conflict_records[facts.person_id])
+                rescored = replace(
+                    facts, under_review=True, review_records=tuple(dict.fromkeys(records))
+                )
+                results[index] = person_prioritise(facts=rescored, policy=policy)
+        for priority in results:
             _count(report, priority)
         stage.advance(len(status_rows))
 
@@ -147,11 +179,12 @@ def _reviews(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """Map each person with an open review item to the record ids under review.
 
     A review item belongs to a person when it names the person or one of their records.
+    Conflict items are left out: each run finds them again from the current data.
     """
     owner = dict(con.execute("SELECT record_uid, person_id FROM person_records").fetchall())
     by_person: dict[str, list[str]] = defaultdict(list)
     for record_uids, person_ids in con.execute(
-        "SELECT record_uids, person_ids FROM review_items"
+        "SELECT record_uids, person_ids FROM review_items WHERE kind <> ?", [CONFLICT_KIND]
     ).fetchall():
         uids = [str(uid) for uid in json.loads(record_uids)]
         persons = {str(pid) for pid in json.loads(person_ids)}
