@@ -68,8 +68,8 @@ def test_month_thirteen_never_swapped(
         ("21-11-07", "2025-06-01", "2007-11-21"),
         # 1900 is not a leap year, 2000 is.
         ("29-02-00", "2025-06-01", "2000-02-29"),
-        # Born 1995 would be after a 1990 conviction; 1895 gives age 94.
-        ("15-06-95", "1990-01-01", "1895-06-15"),
+        # Born 2025 would be after a 1990 conviction; 1925 gives age 64.
+        ("15-06-25", "1990-01-01", "1925-06-15"),
     ],
 )
 def test_two_digit_year_century(
@@ -249,3 +249,145 @@ def test_admit_until_iso_rejected(
     assert report.rows_quarantined == 1
     [quarantined] = quarantine_rows(con)
     assert quarantined["reason"].endswith("admit_until '2024-09-04' is not a valid MM/DD/YYYY date")
+
+
+@pytest.mark.parametrize(
+    ("admission_ts", "expected_reason"),
+    [
+        # Year 1 and year 9999 overflow on time zone conversion; both are outside 1900..2100.
+        ("0001-01-01T00:30:00+01:00", "is outside the plausible years 1900..2100"),
+        ("9999-12-31T23:00:00-05:00", "is outside the plausible years 1900..2100"),
+        ("1899-12-31T23:00:00", "is outside the plausible years 1900..2100"),
+        # Real offsets stop at +14:00 (Kiritimati) and -12:00.
+        ("2024-03-05T10:00:00+14:30", "has a UTC offset beyond the valid range"),
+        ("2024-03-05T10:00:00-15:00", "has a UTC offset beyond the valid range"),
+        # Full-width digits look like a date but are not ASCII.
+        ("２０２４-03-05T10:00:00", "is not an ISO 8601 timestamp"),
+    ],
+)
+def test_admission_ts_out_of_range(
+    con: duckdb.DuckDBPyConnection,
+    ingest_bytes: IngestBytes,
+    admission_ts: str,
+    expected_reason: str,
+) -> None:
+    report = ingest_bytes("arrivals", csv_bytes("arrivals", [{"admission_ts": admission_ts}]))
+
+    assert report.rows_quarantined == 1
+    [quarantined] = quarantine_rows(con)
+    assert quarantined["column"] == "admission_ts"
+    assert expected_reason in quarantined["reason"]
+
+
+def test_offset_fourteen_hours_valid(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    # +14:00 itself is a real offset: 10:00+14:00 is 20:00 on 4 March in New York (UTC-5).
+    row = {"admission_ts": "2024-03-05T10:00:00+14:00"}
+    report = ingest_bytes("arrivals", csv_bytes("arrivals", [row]))
+
+    assert report.rows_loaded == 1
+    assert record_get(con, "arrivals:A-1")["event_date"] == date(2024, 3, 4)
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "expected_reason"),
+    [
+        # 1899 is before the plausible years, so the row (not only the DOB) is in doubt.
+        ({"dob": "1899-12-31"}, "dob", "dob '1899-12-31' is outside the plausible years"),
+        ({"dob": "１９９０-01-02"}, "dob", "is not a valid YYYY-MM-DD date"),
+        # Born 1 January 1913, the person is 111 on the 2024-01-10 filing: above 110.
+        (
+            {"dob": "1913-01-01"},
+            "dob",
+            "record 'B-1': dob 1913-01-01 makes the person older than 110 at its event date "
+            "(filed_date 2024-01-10)",
+        ),
+        # RUN_DATE is 2026-12-04, so a filing on 5 December 2026 has not happened yet.
+        (
+            {"filed_date": "2026-12-05"},
+            "filed_date",
+            "record 'B-1': filed_date 2026-12-05 is later than the run date 2026-12-04",
+        ),
+        (
+            {"decision": "approved", "decision_date": "2027-01-01"},
+            "decision_date",
+            "record 'B-1': decision_date 2027-01-01 is later than the run date 2026-12-04",
+        ),
+        (
+            {"decision": "approved", "decision_date": "2024-01-09"},
+            "decision_date",
+            "record 'B-1': decision_date 2024-01-09 is before filed_date 2024-01-10",
+        ),
+        (
+            {"valid_until": "2023-12-31"},
+            "valid_until",
+            "record 'B-1': valid_until 2023-12-31 is before filed_date 2024-01-10",
+        ),
+        ({"filed_date": "2101-01-01"}, "filed_date", "outside the plausible years 1900..2100"),
+    ],
+)
+def test_benefit_dates_implausible(
+    con: duckdb.DuckDBPyConnection,
+    ingest_bytes: IngestBytes,
+    row: dict[str, str],
+    column: str,
+    expected_reason: str,
+) -> None:
+    report = ingest_bytes("benefits", csv_bytes("benefits", [row]))
+
+    assert report.rows_quarantined == 1
+    assert con.execute("SELECT count(*) FROM records").fetchone() == (0,)
+    [quarantined] = quarantine_rows(con)
+    assert quarantined["column"] == column
+    assert expected_reason in quarantined["reason"]
+
+
+def test_benefit_dates_at_limits_load(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    # Aged exactly 110 on the filing date, decided on the filing day and on the run date:
+    # every bound is inclusive.
+    row = {
+        "dob": "1914-01-10",
+        "decision": "approved",
+        "filed_date": "2024-01-10",
+        "decision_date": "2026-12-04",
+        "valid_until": "2024-01-10",
+    }
+    report = ingest_bytes("benefits", csv_bytes("benefits", [row]))
+
+    assert report.rows_loaded == 1
+
+
+def test_future_departure_local_date(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    # 2026-12-05T09:30Z is 23:30 on 4 December in Honolulu, the run date: it loads. One hour
+    # later the local date is 5 December, after the run date.
+    rows = [
+        {"record_id": "D-1", "departure_ts": "2026-12-05T09:30:00+00:00"},
+        {"record_id": "D-2", "departure_ts": "2026-12-05T10:30:00+00:00"},
+    ]
+    for row in rows:
+        row.update(port="HNL", port_tz="Pacific/Honolulu")
+    report = ingest_bytes("departures", csv_bytes("departures", rows))
+
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
+    [quarantined] = quarantine_rows(con)
+    assert quarantined["record_id"] == "D-2"
+    assert (
+        "departure_ts 2026-12-05 is later than the run date 2026-12-04" in (quarantined["reason"])
+    )
+
+
+def test_two_digit_year_not_before_1900(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    # 1996 is after the 1995 conviction, and 1896 (age 98) is before 1900: no century fits.
+    row = {"record_id": "C-1", "dob": "15-06-96", "conviction_date": "1995-01-01"}
+    ingest_bytes("criminal", csv_bytes("criminal", [row]))
+
+    record = record_get(con, "criminal:C-1")
+    assert record["dob"] is None
+    assert record["dob_quality"] == "invalid"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 import pytest
 from ingest_helpers import IngestBytes, csv_bytes, quarantine_rows, record_get
@@ -24,6 +26,8 @@ from immigrationos.sources.fields import mojibake_repair, mojibake_suspected, va
         ("bool", "Yes", True),
         ("bool", "0", False),
         ("port", "hnl", "HNL"),
+        ("datetime", "20260301T233000", datetime(2026, 3, 1, 23, 30)),
+        ("datetime", "2026-03-01 23:30", datetime(2026, 3, 1, 23, 30)),
     ],
 )
 def test_field_normalised(kind: str, value: str, expected: object) -> None:
@@ -47,6 +51,9 @@ def test_field_normalised(kind: str, value: str, expected: object) -> None:
         ("timezone", "Mars/Olympus"),
         ("datetime", "2024-06-01"),
         ("datetime", "2024-06-01T25:00:00"),
+        ("datetime", "2024-06-01T10:00:00.123456789"),  # nanoseconds
+        ("datetime", "２０２４-06-01T10:00:00"),  # full-width digits
+        ("datetime", "2024-06-01T10:00:00 UTC"),
     ],
 )
 def test_field_invalid(kind: str, value: str) -> None:
@@ -131,3 +138,108 @@ def test_invalid_a_number_quarantines_row(
     [quarantined] = quarantine_rows(con)
     assert quarantined["column"] == "a_number"
     assert quarantined["value"] == "A1234567"
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "expected_reason"),
+    [
+        (
+            {"given_name": "Ji\x00an"},
+            "given_name",
+            "given_name contains the control character U+0000 at character 3",
+        ),
+        (
+            {"record_id": "V-\x001"},
+            "record_id",
+            "record_id contains the control character U+0000 at character 3",
+        ),
+        (
+            {"given_name": "Bob\x07\x1b[31m"},
+            "given_name",
+            "given_name contains the control character U+0007 at character 4",
+        ),
+        (
+            {"passport_no": "PT\x7f55"},
+            "passport_no",
+            "passport_no contains the control character U+007F at character 3",
+        ),
+        # C1 controls (U+0080..U+009F) are category Cc too.
+        ({"post": "Pa\x85ris"}, "post", "post contains the control character U+0085"),
+    ],
+)
+def test_control_character_quarantined(
+    con: duckdb.DuckDBPyConnection,
+    ingest_bytes: IngestBytes,
+    row: dict[str, str],
+    column: str,
+    expected_reason: str,
+) -> None:
+    report = ingest_bytes("visas", csv_bytes("visas", [row]))
+
+    assert report.rows_quarantined == 1
+    [quarantined] = quarantine_rows(con)
+    assert quarantined["column"] == column
+    assert expected_reason in quarantined["reason"]
+    # The reason shows control characters escaped, never raw.
+    assert not any(
+        ord(character) < 0x20 or 0x7F <= ord(character) <= 0x9F
+        for character in quarantined["reason"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "length", "chars_max"),
+    [
+        ("given_name", 201, 200),
+        ("record_id", 101, 100),
+        ("passport_no", 65, 64),
+        ("post", 501, 500),
+    ],
+)
+def test_field_too_long(
+    con: duckdb.DuckDBPyConnection,
+    ingest_bytes: IngestBytes,
+    column: str,
+    length: int,
+    chars_max: int,
+) -> None:
+    report = ingest_bytes("visas", csv_bytes("visas", [{column: "A" * length}]))
+
+    assert report.rows_quarantined == 1
+    [quarantined] = quarantine_rows(con)
+    assert quarantined["column"] == column
+    assert (
+        f"{column} is {length:,} characters long, above the maximum of {chars_max:,}"
+        in (quarantined["reason"])
+    )
+    # Only the first 40 characters of the value are shown.
+    assert "A" * 40 in quarantined["reason"]
+    assert "A" * 41 not in quarantined["reason"]
+
+
+@pytest.mark.parametrize(
+    ("column", "length"),
+    [("given_name", 200), ("record_id", 100), ("passport_no", 64), ("post", 500)],
+)
+def test_field_at_max_length(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes, column: str, length: int
+) -> None:
+    report = ingest_bytes("visas", csv_bytes("visas", [{column: "A" * length}]))
+
+    assert report.rows_loaded == 1
+
+
+def test_zero_width_name_empty(con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes) -> None:
+    # U+200B and U+2060 are format characters (Cf): the given name shows as blank, so the
+    # required column is empty. "Ana\u200b" keeps a visible letter and is not empty.
+    rows = [
+        {"record_id": "V-1", "given_name": "\u200b\u2060"},
+        {"record_id": "V-2", "given_name": "Ana\u200b"},
+    ]
+    report = ingest_bytes("visas", csv_bytes("visas", rows))
+
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
+    [quarantined] = quarantine_rows(con)
+    assert quarantined["record_id"] == "V-1"
+    assert quarantined["reason"].endswith("given_name is required but empty")
+    assert record_get(con, "visas:V-2")["given_name"] == "Ana\u200b"

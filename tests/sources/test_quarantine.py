@@ -43,33 +43,58 @@ def test_quarantine_row_content(con: duckdb.DuckDBPyConnection, ingest_bytes: In
     assert con.execute("SELECT record_id FROM records").fetchall() == [("V-1",)]
 
 
-def test_repeated_record_id_second_quarantined(
+def test_repeated_record_id_all_quarantined(
     con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
 ) -> None:
-    rows = [{"record_id": "V-7", "given_name": "Ana"}, {"record_id": "V-7", "given_name": "Eva"}]
+    # V-7 on lines 2 and 4: neither version is loaded; V-8 on line 3 loads.
+    rows = [
+        {"record_id": "V-7", "given_name": "Ana"},
+        {"record_id": "V-8"},
+        {"record_id": "V-7", "given_name": "Eva"},
+    ]
     report = ingest_bytes("visas", csv_bytes("visas", rows))
 
-    assert report.rows_quarantined == 1
-    assert con.execute("SELECT given_name FROM records").fetchall() == [("Ana",)]
-    [quarantined] = quarantine_rows(con)
-    assert quarantined["row_number"] == 2
-    assert quarantined["reason"].endswith(
-        "record_id 'V-7' repeats row 1; only the first occurrence is loaded"
-    )
+    assert report.rows_quarantined == 2
+    assert con.execute("SELECT record_id FROM records").fetchall() == [("V-8",)]
+    first, second = quarantine_rows(con)
+    assert (first["row_number"], second["row_number"]) == (1, 3)
+    for quarantined in (first, second):
+        assert quarantined["reason"].endswith(
+            "record_id 'V-7' appears more than once in this file (first on line 2); "
+            "no occurrence is loaded"
+        )
 
 
-def test_short_row_and_quoted_newline_lines(
+def test_repeated_record_id_first_invalid(
     con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
 ) -> None:
-    # Row 1 spans lines 2-3 because of a quoted newline, so row 2 starts on line 4.
+    # The first V-7 has an invalid issue date; the message must not claim it was loaded.
+    rows = [{"record_id": "V-7", "issue_date": "30/02/2024"}, {"record_id": "V-7"}]
+    report = ingest_bytes("visas", csv_bytes("visas", rows))
+
+    assert report.rows_loaded == 0
+    reasons = [row["reason"] for row in quarantine_rows(con)]
+    assert len(reasons) == 3
+    assert "issue_date '30/02/2024' is not a valid DD/MM/YYYY date" in reasons[0]
+    assert all("loaded" not in reason or "no occurrence is loaded" in reason for reason in reasons)
+    assert sum("(first on line 2); no occurrence is loaded" in reason for reason in reasons) == 2
+
+
+def test_quoted_newline_rejects_file(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    # No column may hold a line break, so the quoted field spanning lines 2-3 rejects the file.
     data = csv_bytes("visas", [{"record_id": "V-1", "post": "Line one\nline two"}])
     data += b"V-2,VN1\r\n"
     report = ingest_bytes("visas", data)
 
-    assert report.rows_loaded == 1
-    [quarantined] = quarantine_rows(con)
-    assert (quarantined["row_number"], quarantined["line"]) == (2, 4)
-    assert "the row has 2 fields but the header has 8" in quarantined["reason"]
+    assert report.rejection == (
+        "visas.csv: lines 2-3, column 'post': a field contains a line break, which no column "
+        "allows; an unbalanced double quote probably joined lines 2-3; fix the quoting and send "
+        "the file again"
+    )
+    assert con.execute("SELECT count(*) FROM records").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
 
 
 def test_missing_required_column_rejects_file(con: duckdb.DuckDBPyConnection, tmp_path) -> None:

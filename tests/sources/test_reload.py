@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from ingest_helpers import RUN_DATE, IngestBytes, csv_bytes, record_get
+from ingest_helpers import RUN_DATE, IngestBytes, csv_bytes, flags_of, record_get
 
 from immigrationos import staging
 from immigrationos.progress import NullProgress
@@ -125,6 +125,29 @@ def test_replaced_record_drops_old_flags(
             "benefits: {date_formats: {filed_date: DD-MM-YY}}",
             "benefits.filed_date: two-digit years are supported only for dob",
         ),
+        # rot13 and hex are bytes-to-bytes codecs; 'undefined' raises on every use.
+        ("benefits: {encoding: rot13}", "benefits: encoding 'rot13' is not a text encoding"),
+        ("benefits: {encoding: hex}", "benefits: encoding 'hex' is not a text encoding"),
+        (
+            "benefits: {encoding: undefined}",
+            "benefits: encoding 'undefined' cannot encode or decode text",
+        ),
+        (
+            "benefits: {encoding: [utf-8]}",
+            "benefits: encoding ['utf-8'] is not an encoding name",
+        ),
+        (
+            "benefits: {date_formats: {dob: DD/MM/YYYY/DD}}",
+            "invalid date format 'DD/MM/YYYY/DD': expected exactly one day field, found 2",
+        ),
+        (
+            "benefits: {date_formats: {dob: '%m-%d-%Y-%m'}}",
+            "invalid date format '%m-%d-%Y-%m': expected exactly one month field, found 2",
+        ),
+        (
+            "benefits: {date_formats: {dob: YYYY-MM-DD-YY}}",
+            "invalid date format 'YYYY-MM-DD-YY': expected exactly one year field, found 2",
+        ),
     ],
 )
 def test_config_errors_named(
@@ -169,3 +192,110 @@ def test_worker_processes_same_result(
     assert [file_report.source for file_report in report.files] == ["visas", "arrivals", "criminal"]
     assert con.execute(query).fetchall() == serial.execute(query).fetchall()
     assert _counts(con) == _counts(serial)
+
+
+def test_config_folder_is_error(con: duckdb.DuckDBPyConnection, extracts: Path) -> None:
+    (extracts / "sources.yaml").mkdir()
+    report = ingest_directory(
+        con=con, extracts_dir=extracts, progress=NullProgress(), today=RUN_DATE
+    )
+
+    assert not report.ok
+    assert "sources.yaml must be a YAML file, but it is a folder" in report.errors[0]
+    assert _counts(con)["loads"] == 0
+
+
+def test_config_fix_reapplies(con: duckdb.DuckDBPyConnection, extracts: Path) -> None:
+    # The visas file has ISO dates although the contract declares DD/MM/YYYY, so both rows are
+    # quarantined. Declaring YYYY-MM-DD then reloads the unchanged file and both rows load.
+    (extracts / "visas.csv").write_bytes(
+        csv_bytes(
+            "visas",
+            [
+                {"record_id": "V-1", "dob": "1990-02-01", "issue_date": "2024-03-01"},
+                {"record_id": "V-2", "dob": "1985-04-03", "issue_date": "2024-06-05"},
+            ],
+        )
+    )
+    first = ingest_directory(
+        con=con, extracts_dir=extracts, progress=NullProgress(), today=RUN_DATE
+    )
+    (extracts / "sources.yaml").write_text(
+        "visas: {date_formats: {dob: YYYY-MM-DD, issue_date: YYYY-MM-DD}}\n", encoding="utf-8"
+    )
+    second = ingest_directory(
+        con=con, extracts_dir=extracts, progress=NullProgress(), today=RUN_DATE
+    )
+    third = ingest_directory(
+        con=con, extracts_dir=extracts, progress=NullProgress(), today=RUN_DATE
+    )
+
+    assert first.files[0].rows_quarantined == 2
+    assert second.files[0].rows_loaded == 2
+    assert not second.files[0].skipped
+    # The other files and their configuration did not change, so they are skipped.
+    assert [report.skipped for report in second.files[1:]] == [True, True]
+    assert [report.skipped for report in third.files] == [True, True, True]
+    assert record_get(con, "visas:V-2")["dob"].isoformat() == "1985-04-03"
+
+
+def test_default_format_declared_skips(con: duckdb.DuckDBPyConnection, extracts: Path) -> None:
+    # Declaring the contract's own DD/MM/YYYY leaves the effective configuration unchanged.
+    ingest_directory(con=con, extracts_dir=extracts, progress=NullProgress(), today=RUN_DATE)
+    (extracts / "sources.yaml").write_text(
+        "visas: {date_formats: {dob: DD/MM/YYYY}, encoding: UTF8}\n", encoding="utf-8"
+    )
+    report = ingest_directory(
+        con=con, extracts_dir=extracts, progress=NullProgress(), today=RUN_DATE
+    )
+
+    assert report.files[0].skipped
+
+
+def test_reverted_file_reloads(con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes) -> None:
+    # A, then the correction B, then A again: A is not the latest load, so it loads again.
+    version_a = csv_bytes("visas", [{"record_id": "V-1", "given_name": "Ana"}])
+    version_b = csv_bytes("visas", [{"record_id": "V-1", "given_name": "Anna"}])
+    first = ingest_bytes("visas", version_a)
+    ingest_bytes("visas", version_b)
+    third = ingest_bytes("visas", version_a)
+    fourth = ingest_bytes("visas", version_a)
+
+    assert not third.skipped
+    assert third.records_replaced == 1
+    assert record_get(con, "visas:V-1")["given_name"] == "Ana"
+    assert third.load_id == f"{first.load_id}-2"
+    assert fourth.skipped
+    assert _counts(con)["loads"] == 3
+
+
+def test_resend_quarantine_not_repeated(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    # V-2's bad sex code is in both versions; in the second it moves from line 3 to line 4
+    # because V-0 is added first. It stays one quarantine entry.
+    bad = {"record_id": "V-2", "sex": "Q"}
+    ingest_bytes("visas", csv_bytes("visas", [{"record_id": "V-1"}, bad]))
+    rows = [{"record_id": "V-0"}, {"record_id": "V-1"}, bad]
+    report = ingest_bytes("visas", csv_bytes("visas", rows))
+
+    assert report.rows_quarantined == 1
+    assert con.execute("SELECT line FROM quarantine").fetchall() == [(3,)]
+
+
+def test_newer_version_quarantined_flag(
+    con: duckdb.DuckDBPyConnection, ingest_bytes: IngestBytes
+) -> None:
+    # V-1 loads, then a new file sends V-1 with an invalid sex: the staged version stays and is
+    # flagged. A third file with a valid V-1 replaces it and clears the flag.
+    first = ingest_bytes("visas", csv_bytes("visas", [{"record_id": "V-1"}]))
+    second = ingest_bytes("visas", csv_bytes("visas", [{"record_id": "V-1", "sex": "Q"}]))
+
+    assert record_get(con, "visas:V-1")["load_id"] == first.load_id
+    assert flags_of(con, "visas:V-1") == [("record_id", "newer_version_quarantined")]
+    detail = con.execute("SELECT detail FROM dq_flags").fetchone()
+    assert detail is not None
+    assert f"(load {second.load_id}) was quarantined" in detail[0]
+
+    ingest_bytes("visas", csv_bytes("visas", [{"record_id": "V-1", "given_name": "Eva"}]))
+    assert flags_of(con, "visas:V-1") == []

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from immigrationos.sources.contracts import CONTRACTS
+from immigrationos.sources.contracts import CONTRACTS, SourceContract
 from immigrationos.sources.errors import SourceConfigError
 
 CONFIG_FILE = "sources.yaml"
@@ -42,9 +42,22 @@ class SourceConfig:
     date_formats: dict[str, str] = field(default_factory=dict)
     repair_mojibake: bool = False
 
-    def fingerprint(self) -> str:
-        """Return a short hash of the settings that change how rows are normalised."""
-        settings = [self.encoding, sorted(self.date_formats.items()), self.repair_mojibake]
+    def fingerprint(self, contract: SourceContract) -> str:
+        """Return a short hash of the effective settings that change how rows are normalised.
+
+        Date formats are taken after the contract's defaults are applied, so declaring a
+        source's default format in sources.yaml does not change the fingerprint.
+        """
+        date_formats = {
+            column.name: self.date_formats.get(column.name, column.date_format)
+            for column in contract.columns
+            if column.date_format is not None
+        }
+        settings = [
+            codecs.lookup(self.encoding).name,
+            sorted(date_formats.items()),
+            self.repair_mojibake,
+        ]
         return hashlib.sha256(json.dumps(settings).encode()).hexdigest()[:16]
 
 
@@ -62,9 +75,14 @@ def date_format_parse(text: str) -> str:
             f"invalid date format {text!r}: expected day, month and year fields with "
             "separators, for example 'DD/MM/YYYY', 'YYYY-MM-DD' or 'DD-MM-YY'"
         )
-    years = re.findall(r"%[Yy]", pattern)
-    if len(years) != 1:
-        raise ValueError(f"invalid date format {text!r}: expected exactly one year field")
+    directives = re.findall(r"%[dmYy]", pattern)
+    for label, group in (("day", ("%d",)), ("month", ("%m",)), ("year", ("%Y", "%y"))):
+        count = sum(directive in group for directive in directives)
+        if count != 1:
+            raise ValueError(
+                f"invalid date format {text!r}: expected exactly one {label} field, found "
+                f"{count}; use each of day, month and year once, for example 'DD/MM/YYYY'"
+            )
     return pattern
 
 
@@ -83,6 +101,11 @@ def sources_config_load(path: Path) -> dict[str, SourceConfig]:
     """
     if not path.exists():
         return {}
+    if not path.is_file():
+        raise SourceConfigError(
+            f"{path}: {CONFIG_FILE} must be a YAML file, but it is a folder or a special "
+            "file; remove it or replace it with a file"
+        )
     try:
         loaded: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -101,6 +124,28 @@ def sources_config_load(path: Path) -> dict[str, SourceConfig]:
     if problems:
         raise SourceConfigError(f"{path}: " + "; ".join(problems))
     return configs
+
+
+def _encoding_problem(encoding: object) -> str | None:
+    """Return why ``encoding`` cannot decode an extract, or None when it can."""
+    allowed = "use a text encoding such as 'utf-8', 'cp1252' or 'latin-1'"
+    if not isinstance(encoding, str):
+        return f"encoding {encoding!r} is not an encoding name; {allowed}"
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        return f"unknown encoding {encoding!r}; {allowed}"
+    # Bytes-to-bytes codecs such as 'hex' or 'rot13' are not text encodings.
+    if not info._is_text_encoding:
+        return f"encoding {encoding!r} is not a text encoding; {allowed}"
+    try:
+        # 'undefined' is registered as a text encoding but raises on every use.
+        roundtrip = "record_id".encode(encoding).decode(encoding)
+    except UnicodeError:
+        return f"encoding {encoding!r} cannot encode or decode text; {allowed}"
+    if roundtrip != "record_id":
+        return f"encoding {encoding!r} does not read back plain text; {allowed}"
+    return None
 
 
 def _source_config_parse(
@@ -122,10 +167,9 @@ def _source_config_parse(
             f"(allowed: {', '.join(_KEYS)})"
         )
     encoding = settings.get("encoding", "utf-8")
-    try:
-        codecs.lookup(str(encoding))
-    except LookupError:
-        problems.append(f"{source}: unknown encoding {encoding!r}, for example use 'cp1252'")
+    encoding_problem = _encoding_problem(encoding)
+    if encoding_problem is not None:
+        problems.append(f"{source}: {encoding_problem}")
     repair = settings.get("repair_mojibake", False)
     if not isinstance(repair, bool):
         problems.append(f"{source}: repair_mojibake must be true or false, got {repair!r}")
@@ -159,5 +203,7 @@ def _source_config_parse(
     if len(problems) > count_before:
         return None
     return SourceConfig(
-        encoding=str(encoding), date_formats=date_formats, repair_mojibake=bool(repair)
+        encoding=codecs.lookup(str(encoding)).name,
+        date_formats=date_formats,
+        repair_mojibake=bool(repair),
     )

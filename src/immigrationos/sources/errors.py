@@ -16,7 +16,7 @@ class SourceConfigError(SourceError):
 
 
 class FileRejected(SourceError):
-    """A whole extract file was rejected because its encoding or its header breaks the contract.
+    """A whole extract file was rejected: its encoding, header or quoting breaks the contract.
 
     The message names the file and the fix.
     """
@@ -28,8 +28,28 @@ class FieldInvalid(SourceError):
     ``format_mismatch`` is true when the value does not fit the declared layout at all (a month
     of 13 in a day-first column), as opposed to fitting it but naming a day that does not exist
     (29 February 1990). A mismatch suggests the whole row was written in another format.
+    ``implausible`` is true when the value fits the layout but lies outside the plausible
+    range (the year 1850), which also puts the whole row in doubt.
     """
 
-    def __init__(self, message: str, *, format_mismatch: bool = False) -> None:
+    def __init__(
+        self, message: str, *, format_mismatch: bool = False, implausible: bool = False
+    ) -> None:
         super().__init__(message)
         self.format_mismatch = format_mismatch
+        self.implausible = implausible
+
+
+# Values shown in messages are cut to this many characters, so a 100,000-character field or a
+# whole file decoded as one header name does not flood a report.
+SHOWN_CHARS_MAX = 80
+
+
+def value_repr(value: str) -> str:
+    """Return ``repr(value)``, cut to about 80 characters with the full length when longer.
+
+    repr escapes control characters, so a NUL in a field never reaches a message raw.
+    """
+    if len(value) <= SHOWN_CHARS_MAX:
+        return repr(value)
+    return f"{value[:SHOWN_CHARS_MAX]!r}... ({len(value):,} characters)"

@@ -2,20 +2,20 @@
 
 ``ingest_directory`` reads ``DIR/<source>.csv`` for every contract, with overrides from an
 optional ``DIR/sources.yaml``; ``ingest_file`` ingests one file and is what tests and the
-real-time path call. A file is rejected whole only when its bytes or its header break the
-contract. A bad row goes to ``quarantine``, and the rest of the file loads.
+real-time path call. A file is rejected whole only when its bytes, its header or its quoting
+break the contract, because then no row of it can be trusted. A bad row goes to
+``quarantine``, and the rest of the file loads.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import multiprocessing
 import os
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -28,15 +28,17 @@ import duckdb
 from immigrationos.progress import Progress
 from immigrationos.sources.config import CONFIG_FILE, SourceConfig, sources_config_load
 from immigrationos.sources.contracts import CONTRACTS, IDENTITY_COLUMNS, SourceContract
-from immigrationos.sources.errors import FileRejected, SourceConfigError
-from immigrationos.sources.reader import extract_decode, header_check
+from immigrationos.sources.errors import FileRejected, SourceConfigError, value_repr
+from immigrationos.sources.reader import CsvRow, csv_rows_read, extract_decode, header_check
 from immigrationos.sources.rows import Problem, RowChecker, RowOutcome
 from immigrationos.sources.store import (
     Batch,
     BatchTables,
     attrs_json,
     batch_write,
-    load_exists,
+    load_id_new,
+    load_is_current,
+    reason_prefix,
 )
 
 logger = logging.getLogger(__name__)
@@ -143,30 +145,26 @@ def ingest_directory(
         report.errors.append(str(exc))
         return report
 
-    pending: list[tuple[SourceContract, Path]] = []
+    pending: list[tuple[SourceContract, Path, SourceConfig]] = []
     for contract in CONTRACTS.values():
         path = extracts_dir / contract.file
+        config = configs.get(contract.name, SourceConfig())
         if not path.is_file():
             report.missing.append(contract.file)
-        elif load_exists(con=con, sha256=_file_sha256(path)):
+        elif _load_is_current(con=con, path=path, contract=contract, config=config):
             report.files.append(FileReport(contract.name, path.name, skipped=True))
         else:
-            pending.append((contract, path))
+            pending.append((contract, path, config))
     known = {contract.file for contract in CONTRACTS.values()}
     report.ignored = sorted(
         path.name for path in extracts_dir.glob("*.csv") if path.name not in known
     )
 
     jobs = [
-        {
-            "path": path,
-            "contract": contract,
-            "config": configs.get(contract.name, SourceConfig()),
-            "today": today or date.today(),
-        }
-        for contract, path in pending
+        {"path": path, "contract": contract, "config": config, "today": today or date.today()}
+        for contract, path, config in pending
     ]
-    line_counts = [_line_count(path) for _, path in pending]
+    line_counts = [_line_count(path) for _, path, _ in pending]
     with progress.stage("ingest", total=sum(line_counts)) as handle:
         for prepared, line_count in zip(_files_prepare(jobs), line_counts, strict=True):
             report.files.append(_prepared_write(con=con, prepared=prepared))
@@ -187,10 +185,11 @@ def ingest_file(
 ) -> FileReport:
     """Validate one extract and write it to the staging tables; return what happened.
 
-    A file whose SHA-256 is already in ``loads`` is skipped. A file with undecodable bytes or
-    a header that breaks the contract is rejected whole and nothing of it is written.
+    A file is skipped when the latest load of its source had the same SHA-256 and the same
+    configuration fingerprint. A file with undecodable bytes, a header that breaks the
+    contract or broken quoting is rejected whole and nothing of it is written.
     """
-    if load_exists(con=con, sha256=_file_sha256(path)):
+    if _load_is_current(con=con, path=path, contract=contract, config=config):
         return FileReport(source=contract.name, file=path.name, skipped=True)
     prepared = _file_prepare(
         path=path, contract=contract, config=config, today=today or date.today()
@@ -202,7 +201,19 @@ def ingest_file(
 class _PreparedFile:
     report: FileReport
     sha256: str
+    fingerprint: str
     tables: BatchTables | None
+
+
+def _load_is_current(
+    *, con: duckdb.DuckDBPyConnection, path: Path, contract: SourceContract, config: SourceConfig
+) -> bool:
+    return load_is_current(
+        con=con,
+        source=contract.name,
+        sha256=_file_sha256(path),
+        fingerprint=config.fingerprint(contract),
+    )
 
 
 # Below this many bytes, starting worker processes costs more than it saves.
@@ -235,7 +246,7 @@ def _file_prepare(
     report = FileReport(source=contract.name, file=path.name)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
-    report.load_id = f"{contract.name}-{sha256[:16]}"
+    fingerprint = config.fingerprint(contract)
     try:
         batch = _rows_validate(
             data=data,
@@ -243,15 +254,16 @@ def _file_prepare(
             contract=contract,
             config=config,
             today=today,
-            load_id=report.load_id,
+            fingerprint=fingerprint,
             report=report,
         )
     except FileRejected as exc:
         report.rejection = str(exc)
-        report.load_id = None
-        return _PreparedFile(report=report, sha256=sha256, tables=None)
+        return _PreparedFile(report=report, sha256=sha256, fingerprint=fingerprint, tables=None)
     report.seconds = time.perf_counter() - started
-    return _PreparedFile(report=report, sha256=sha256, tables=batch.tables())
+    return _PreparedFile(
+        report=report, sha256=sha256, fingerprint=fingerprint, tables=batch.tables()
+    )
 
 
 def _prepared_write(*, con: duckdb.DuckDBPyConnection, prepared: _PreparedFile) -> FileReport:
@@ -259,7 +271,9 @@ def _prepared_write(*, con: duckdb.DuckDBPyConnection, prepared: _PreparedFile) 
     if prepared.tables is None:
         logger.warning("file rejected: %s", report.rejection)
         return report
-    assert report.load_id is not None
+    report.load_id = load_id_new(
+        con=con, source=report.source, sha256=prepared.sha256, fingerprint=prepared.fingerprint
+    )
     counts = batch_write(
         con=con,
         tables=prepared.tables,
@@ -299,82 +313,79 @@ def _rows_validate(
     contract: SourceContract,
     config: SourceConfig,
     today: date,
-    load_id: str,
+    fingerprint: str,
     report: FileReport,
 ) -> Batch:
-    """Return the batch of records, quarantine rows and flags for the file's rows."""
+    """Return the batch of records, quarantine rows and flags for the file's rows.
+
+    Records and quarantine rows get their load id when the batch is written.
+    """
     text = extract_decode(
         data=data, file_name=file_name, source=contract.name, encoding=config.encoding
     )
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise FileRejected(f"{file_name}: the file is empty; expected a header line") from None
+    header, rows = csv_rows_read(text=text, file_name=file_name)
     header_check(header=header, contract=contract, file_name=file_name)
 
     checker = RowChecker(contract=contract, config=config, header=header, today=today)
     batch = Batch()
     id_index = header.index(contract.id_column)
-    fingerprint = config.fingerprint()
-    first_rows: dict[str, int] = {}
-    line_end = reader.line_num
-    row_number = 0
-    try:
-        for fields in reader:
-            line = line_end + 1
-            line_end = reader.line_num
-            if not fields:
-                continue
-            row_number += 1
-            record_id = fields[id_index].strip() if id_index < len(fields) else ""
-            outcome = _row_check(
-                checker=checker,
-                fields=fields,
-                width=len(header),
-                record_id=record_id,
-                first_rows=first_rows,
-                row_number=row_number,
-            )
-            prefix = f"{file_name} row {row_number} (line {line}): "
-            if outcome.problems:
-                raw = json.dumps(_raw_row(header, fields), ensure_ascii=False)
-                for problem in outcome.problems:
-                    batch.quarantine["load_id"].append(load_id)
-                    for name, value in (
-                        ("source", contract.name),
-                        ("file", file_name),
-                        ("line", line),
-                        ("row_number", row_number),
-                        ("record_id", record_id or None),
-                        ("column", problem.column),
-                        ("value", problem.value),
-                        ("reason", prefix + problem.reason),
-                        ("raw", raw),
-                    ):
-                        batch.quarantine[name].append(value)
-            if outcome.record is None:
-                report.rows_quarantined += 1
-                continue
-            report.fields_quarantined += len(outcome.problems)
-            _record_add(
-                batch=batch,
-                outcome=outcome,
-                source=contract.name,
-                record_id=record_id,
-                load_id=load_id,
-                line=line,
-                fingerprint=fingerprint,
-            )
-            report.flags += len(outcome.flags)
-    except csv.Error as exc:
-        raise FileRejected(
-            f"{file_name}: line {reader.line_num}: not readable as CSV ({exc}); fix the quoting "
-            "of that line"
-        ) from exc
-    report.rows_read = row_number
-    report.rows_loaded = row_number - report.rows_quarantined
+    record_ids = [_record_id(row, id_index) for row in rows]
+    duplicates = _duplicate_first_lines(rows=rows, record_ids=record_ids)
+    for row_number, (row, record_id) in enumerate(zip(rows, record_ids, strict=True), start=1):
+        outcome = _row_check(
+            checker=checker,
+            fields=row.fields,
+            width=len(header),
+            record_id=record_id,
+            duplicate_first_line=duplicates.get(record_id),
+        )
+        prefix = reason_prefix(file=file_name, row_number=row_number, line=row.line)
+        if outcome.problems:
+            raw = json.dumps(_raw_row(header, row.fields), ensure_ascii=False)
+            for problem in outcome.problems:
+                batch.quarantine["load_id"].append(None)
+                for name, value in (
+                    ("source", contract.name),
+                    ("file", file_name),
+                    ("line", row.line),
+                    ("row_number", row_number),
+                    ("record_id", record_id or None),
+                    ("column", problem.column),
+                    ("value", problem.value),
+                    ("reason", prefix + problem.reason),
+                    ("raw", raw),
+                ):
+                    batch.quarantine[name].append(value)
+        if outcome.record is None:
+            report.rows_quarantined += 1
+            continue
+        report.fields_quarantined += len(outcome.problems)
+        _record_add(
+            batch=batch,
+            outcome=outcome,
+            source=contract.name,
+            record_id=record_id,
+            line=row.line,
+            fingerprint=fingerprint,
+        )
+        report.flags += len(outcome.flags)
+    report.rows_read = len(rows)
+    report.rows_loaded = len(rows) - report.rows_quarantined
     return batch
+
+
+def _record_id(row: CsvRow, id_index: int) -> str:
+    return row.fields[id_index].strip() if id_index < len(row.fields) else ""
+
+
+def _duplicate_first_lines(*, rows: list[CsvRow], record_ids: list[str]) -> dict[str, int]:
+    """Return the first line of every record_id that occurs more than once."""
+    counts = Counter(record_ids)
+    first_lines: dict[str, int] = {}
+    for row, record_id in zip(rows, record_ids, strict=True):
+        if record_id and counts[record_id] > 1 and record_id not in first_lines:
+            first_lines[record_id] = row.line
+    return first_lines
 
 
 def _row_check(
@@ -383,11 +394,10 @@ def _row_check(
     fields: list[str],
     width: int,
     record_id: str,
-    first_rows: dict[str, int],
-    row_number: int,
+    duplicate_first_line: int | None,
 ) -> RowOutcome:
     if len(fields) != width:
-        return RowOutcome(
+        outcome = RowOutcome(
             None,
             [
                 Problem(
@@ -398,18 +408,19 @@ def _row_check(
                 )
             ],
         )
-    outcome = checker.check(fields)
-    if record_id and record_id in first_rows:
-        duplicate = Problem(
-            "record_id",
-            record_id,
-            f"record_id {record_id!r} repeats row {first_rows[record_id]}; only the first "
-            "occurrence is loaded",
-        )
-        return RowOutcome(None, [*outcome.problems, duplicate])
-    if record_id:
-        first_rows[record_id] = row_number
-    return outcome
+    else:
+        outcome = checker.check(fields)
+    if duplicate_first_line is None:
+        return outcome
+    # Every occurrence is quarantined: which version is right is for a person to decide, not
+    # the order of rows in the file.
+    duplicate = Problem(
+        "record_id",
+        record_id,
+        f"record_id {value_repr(record_id)} appears more than once in this file (first on line "
+        f"{duplicate_first_line}); no occurrence is loaded",
+    )
+    return RowOutcome(None, [*outcome.problems, duplicate])
 
 
 def _record_add(
@@ -418,7 +429,6 @@ def _record_add(
     outcome: RowOutcome,
     source: str,
     record_id: str,
-    load_id: str,
     line: int,
     fingerprint: str,
 ) -> None:
@@ -433,7 +443,7 @@ def _record_add(
     record.update(
         record_uid=record_uid,
         source=source,
-        load_id=load_id,
+        load_id=None,
         line=line,
         attrs=attrs,
         row_hash=row_hash,

@@ -8,6 +8,7 @@ collected, not only the first.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,6 +16,7 @@ from immigrationos.sources.config import SourceConfig, date_format_display
 from immigrationos.sources.contracts import IDENTITY_COLUMNS, SourceContract
 from immigrationos.sources.errors import FieldInvalid
 from immigrationos.sources.fields import (
+    YEAR_MIN,
     TwoDigitYearDate,
     Validator,
     mojibake_repair,
@@ -25,6 +27,22 @@ from immigrationos.sources.fields import (
 from immigrationos.sources.ports import PORTS
 
 MAX_AGE_AT_EVENT = 110
+
+# Columns that record something that has already happened, so they cannot be later than the
+# run date. The contract's event date column is checked as well. Expiry, programme end and
+# deadline columns are left out because they may lie in the future.
+PAST_EVENT_COLUMNS = (
+    "filed_date",
+    "decision_date",
+    "appeal_decision_date",
+    "conviction_date",
+    "nta_date",
+    "issue_date",
+    "termination_date",
+)
+# (later column, earlier column): a benefit is decided, and its new status runs, only after
+# the application is filed.
+DATE_ORDER_RULES = (("decision_date", "filed_date"), ("valid_until", "filed_date"))
 
 
 @dataclass(frozen=True)
@@ -61,13 +79,15 @@ class RowChecker:
     def __init__(
         self, *, contract: SourceContract, config: SourceConfig, header: list[str], today: date
     ) -> None:
-        # (name, field index or -1 when the header lacks the column, required, validator)
-        self._slots: list[tuple[str, int, bool, Validator]] = []
+        # (name, field index or -1 when the header lacks the column, required, is a name,
+        # validator)
+        self._slots: list[tuple[str, int, bool, bool, Validator]] = []
         for column in contract.columns:
             index = header.index(column.name) if column.name in header else -1
             date_format = config.date_formats.get(column.name, column.date_format)
             validate = validator_build(column=column, date_format=date_format)
-            self._slots.append((column.name, index, column.required, validate))
+            is_name = column.kind == "name"
+            self._slots.append((column.name, index, column.required, is_name, validate))
         self._contract = contract
         self._today = today
         self._repair = config.repair_mojibake
@@ -78,6 +98,16 @@ class RowChecker:
         self._texts = [c.name for c in contract.columns if c.kind in ("text", "name")]
         self._identity = [name for name in IDENTITY_COLUMNS if name in contract.column_names]
         self._attrs = [name for name in contract.column_names if name not in IDENTITY_COLUMNS]
+        self._past_columns = [
+            name
+            for name in dict.fromkeys([contract.event_date_column, *PAST_EVENT_COLUMNS])
+            if name in contract.column_names
+        ]
+        self._order_rules = [
+            (later, earlier)
+            for later, earlier in DATE_ORDER_RULES
+            if later in contract.column_names and earlier in contract.column_names
+        ]
         self._attr_dates = [
             column.name
             for column in contract.columns
@@ -89,8 +119,11 @@ class RowChecker:
         raw: dict[str, str] = {}
         values: dict[str, object] = {}
         problems: list[Problem] = []
-        for name, index, required, validate in self._slots:
+        for name, index, required, is_name, validate in self._slots:
             text = fields[index].strip() if index >= 0 else ""
+            if is_name and not text.isascii() and _format_characters_only(text):
+                # A name of only zero-width or other format characters shows as blank.
+                text = ""
             raw[name] = text
             if not text:
                 values[name] = None
@@ -102,8 +135,9 @@ class RowChecker:
             except FieldInvalid as exc:
                 values[name] = None
                 # A DOB naming a day that does not exist keeps the record with no DOB;
-                # one that does not fit the declared layout puts the whole row in doubt.
-                keeps = name == "dob" and not exc.format_mismatch
+                # one that does not fit the declared layout or the plausible years puts the
+                # whole row in doubt.
+                keeps = name == "dob" and not exc.format_mismatch and not exc.implausible
                 problems.append(Problem(name, text, str(exc), keeps))
 
         extra: dict[str, object] = {}
@@ -115,6 +149,7 @@ class RowChecker:
         dob_quality = self._dob_check(
             values=values, raw=raw, event_date=event_date, extra=extra, problems=problems
         )
+        self._event_dates_check(values=values, raw=raw, event_date=event_date, problems=problems)
 
         if problems and not all(problem.keeps_record for problem in problems):
             return RowOutcome(None, problems)
@@ -178,7 +213,16 @@ class RowChecker:
                 # NOTE: a local time that falls in a DST gap or overlap is read with fold=0.
                 stamp = stamp.replace(tzinfo=zone)
                 values[name] = stamp
-            local = stamp.astimezone(zone) if zone is not None else stamp
+            try:
+                local = stamp.astimezone(zone) if zone is not None else stamp
+            except OverflowError:
+                # The timestamp validator keeps years within 1900..2100, so this cannot happen
+                # today. It stays so that widening that range quarantines a row, not the run.
+                problems.append(
+                    Problem(name, raw[name], f"{name} {raw[name]!r} is out of the supported range")
+                )
+                values[name] = None
+                continue
             local_dates[name] = local.date()
             extra[f"{name.removesuffix('_ts')}_date"] = local_dates[name].isoformat()
 
@@ -247,7 +291,67 @@ class RowChecker:
                     f"({self._contract.event_date_column} {event_date.isoformat()})",
                 )
             )
+        elif _age(dob, event_date or self._today) > MAX_AGE_AT_EVENT:
+            at = (
+                f"its event date ({self._contract.event_date_column} {event_date.isoformat()})"
+                if event_date
+                else f"the run date {self._today.isoformat()}"
+            )
+            problems.append(
+                Problem(
+                    "dob",
+                    raw["dob"],
+                    f"record {record_id!r}: dob {dob.isoformat()} makes the person older than "
+                    f"{MAX_AGE_AT_EVENT} at {at}; check the source's date format",
+                )
+            )
         return "valid"
+
+    def _event_dates_check(
+        self,
+        *,
+        values: dict[str, object],
+        raw: dict[str, str],
+        event_date: date | None,
+        problems: list[Problem],
+    ) -> None:
+        """Reject event dates later than the run date and benefit dates before the filing."""
+        record_id = raw["record_id"]
+        dates: dict[str, date] = {}
+        for name in self._past_columns:
+            value = values[name]
+            if isinstance(value, date) and not isinstance(value, datetime):
+                dates[name] = value
+        event_column = self._contract.event_date_column
+        if event_date is not None:
+            # A timestamp column is checked by its local date at the port.
+            dates[event_column] = event_date
+        for name, value in dates.items():
+            if value > self._today:
+                problems.append(
+                    Problem(
+                        name,
+                        raw[name],
+                        f"record {record_id!r}: {name} {value.isoformat()} is later than the run "
+                        f"date {self._today.isoformat()}, but it records an event that has "
+                        "already happened; check the source's date format",
+                    )
+                )
+        for later, earlier in self._order_rules:
+            later_value, earlier_value = values[later], values[earlier]
+            if (
+                isinstance(later_value, date)
+                and isinstance(earlier_value, date)
+                and later_value < earlier_value
+            ):
+                problems.append(
+                    Problem(
+                        later,
+                        raw[later],
+                        f"record {record_id!r}: {later} {later_value.isoformat()} is before "
+                        f"{earlier} {earlier_value.isoformat()}",
+                    )
+                )
 
     def _centuries(self, dob: TwoDigitYearDate, event_date: date | None) -> list[date]:
         """Return the birth dates on or before the event and run date, aged at most 110 then."""
@@ -259,7 +363,11 @@ class RowChecker:
                 candidate = date(century * 100 + dob.year_in_century, dob.month, dob.day)
             except ValueError:
                 continue  # 29 February in a year that is not a leap year
-            if candidate <= reference and _age(candidate, age_at) <= MAX_AGE_AT_EVENT:
+            if (
+                candidate.year >= YEAR_MIN
+                and candidate <= reference
+                and _age(candidate, age_at) <= MAX_AGE_AT_EVENT
+            ):
                 candidates.append(candidate)
         return candidates
 
@@ -304,6 +412,11 @@ class RowChecker:
         record["event_date"] = event_date
         record["attrs"] = attrs
         return record
+
+
+def _format_characters_only(text: str) -> bool:
+    """Return True when every character of ``text`` is in Unicode category Cf (U+200B)."""
+    return all(unicodedata.category(character) == "Cf" for character in text)
 
 
 def _age(born: date, on: date) -> int:

@@ -2,7 +2,12 @@
 
 Records are upserted by ``record_uid`` and ``row_hash``: a re-sent row that is unchanged is
 left alone (its load id and line stay), a changed row replaces the earlier version together
-with its data-quality flags, and a new row is inserted.
+with its data-quality flags, and a new row is inserted. A quarantine entry already recorded
+for the same source, record (or line), column, value and reason is not recorded again.
+
+A load id is ``<source>-<file SHA-256, 16 hex digits>-<config fingerprint, 8 hex digits>``,
+with ``-<n>`` appended when the same file and configuration are loaded again after another
+version. The fingerprint sits in the load id because ``loads`` has no column for it.
 """
 
 from __future__ import annotations
@@ -93,9 +98,61 @@ class UpsertCounts:
     unchanged: int
 
 
-def load_exists(*, con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
-    """Return True when a file with this SHA-256 was loaded before."""
-    return con.execute("SELECT 1 FROM loads WHERE sha256 = ?", [sha256]).fetchone() is not None
+NEWER_VERSION_QUARANTINED = "newer_version_quarantined"
+
+
+def load_id_base(*, source: str, sha256: str, fingerprint: str) -> str:
+    """Return the load id of a file and configuration before any repeat suffix."""
+    return f"{source}-{sha256[:16]}-{fingerprint[:8]}"
+
+
+def load_is_current(
+    *, con: duckdb.DuckDBPyConnection, source: str, sha256: str, fingerprint: str
+) -> bool:
+    """Return True when the latest load of ``source`` had this file and this configuration.
+
+    Only the latest load counts, so re-sending an earlier version (A, then B, then A again)
+    loads A again, and a changed sources.yaml reloads an unchanged file.
+    """
+    latest = con.execute(
+        "SELECT sha256, load_id FROM loads WHERE source = ? "
+        "ORDER BY loaded_at DESC, rowid DESC LIMIT 1",
+        [source],
+    ).fetchone()
+    if latest is None:
+        return False
+    base = load_id_base(source=source, sha256=sha256, fingerprint=fingerprint)
+    latest_sha256, latest_load_id = str(latest[0]), str(latest[1])
+    return latest_sha256 == sha256 and (
+        latest_load_id == base or latest_load_id.startswith(base + "-")
+    )
+
+
+def load_id_new(
+    *, con: duckdb.DuckDBPyConnection, source: str, sha256: str, fingerprint: str
+) -> str:
+    """Return an unused load id for this file and configuration."""
+    base = load_id_base(source=source, sha256=sha256, fingerprint=fingerprint)
+    row = con.execute(
+        "SELECT count(*) FROM loads WHERE load_id = ? OR starts_with(load_id, ?)",
+        [base, base + "-"],
+    ).fetchone()
+    earlier = int(row[0]) if row is not None else 0
+    return base if earlier == 0 else f"{base}-{earlier + 1}"
+
+
+def reason_prefix(*, file: str, row_number: int, line: int) -> str:
+    """Return the start of a quarantine reason; ``_PROBLEM_SQL`` strips exactly this text."""
+    return f"{file} row {row_number} (line {line}): "
+
+
+# The reason without its position, so a bad row that moved to another line in a re-sent file
+# is recognised as already quarantined.
+_PROBLEM_SQL = (
+    "substr({t}.reason, length({t}.file || ' row ' || {t}.row_number || ' (line ' || {t}.line "
+    "|| '): ') + 1)"
+)
+_QUARANTINE_KEY_SQL = "coalesce('id:' || {t}.record_id, 'line:' || {t}.line)"
 
 
 def batch_write(
@@ -109,15 +166,20 @@ def batch_write(
     rows_read: int,
     rows_quarantined: int,
 ) -> UpsertCounts:
-    """Upsert the batch's records and flags, append its quarantine rows and the load row."""
+    """Upsert the batch's records and flags, append new quarantine rows and the load row.
+
+    Every record and quarantine row gets ``load_id``. A staged record whose newer version in
+    this batch was quarantined gets a ``newer_version_quarantined`` flag, so the stale version
+    is visible. A later load of a valid version clears the flag.
+    """
+    records = _column_fill(tables.records, "load_id", load_id)
+    quarantine = _column_fill(tables.quarantine, "load_id", load_id)
     con.execute("BEGIN TRANSACTION")
     try:
-        counts = _upsert(con=con, records=tables.records, flags=tables.flags)
-        con.register("_ingest_quarantine", tables.quarantine)
-        con.execute(
-            "INSERT INTO quarantine SELECT load_id, source, file, line, row_number, record_id, "
-            '"column", value, reason, raw::JSON FROM _ingest_quarantine'
-        )
+        counts = _upsert(con=con, records=records, flags=tables.flags)
+        con.register("_ingest_quarantine", quarantine)
+        _quarantine_insert(con=con)
+        _newer_version_flag(con=con)
         con.execute(
             "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -140,6 +202,46 @@ def batch_write(
             con.unregister(name)
         con.execute("DROP TABLE IF EXISTS _ingest_changed")
     return counts
+
+
+def _quarantine_insert(*, con: duckdb.DuckDBPyConnection) -> None:
+    key_new, key_old = _QUARANTINE_KEY_SQL.format(t="n"), _QUARANTINE_KEY_SQL.format(t="q")
+    problem_new, problem_old = _PROBLEM_SQL.format(t="n"), _PROBLEM_SQL.format(t="q")
+    con.execute(
+        "INSERT INTO quarantine SELECT n.load_id, n.source, n.file, n.line, n.row_number, "
+        'n.record_id, n."column", n.value, n.reason, n.raw::JSON FROM _ingest_quarantine n '
+        "WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.source = n.source "
+        f"AND {key_old} = {key_new} "
+        'AND q."column" IS NOT DISTINCT FROM n."column" '
+        "AND q.value IS NOT DISTINCT FROM n.value "
+        f"AND {problem_old} = {problem_new})"
+    )
+
+
+def _newer_version_flag(*, con: duckdb.DuckDBPyConnection) -> None:
+    flag = NEWER_VERSION_QUARANTINED
+    con.execute(
+        "DELETE FROM dq_flags WHERE flag = ? "
+        "AND record_uid IN (SELECT record_uid FROM _ingest_records)",
+        [flag],
+    )
+    con.execute(
+        "INSERT INTO dq_flags SELECT r.record_uid, 'record_id', ?, "
+        "'a newer version in ' || any_value(n.file) || ' line ' || min(n.line) || ' (load ' "
+        "|| any_value(n.load_id) || ') was quarantined, so this staged version from load ' "
+        "|| any_value(r.load_id) || ' may be out of date; see the quarantine table' "
+        "FROM _ingest_quarantine n JOIN records r ON r.record_uid = n.source || ':' || n.record_id "
+        "WHERE r.record_uid NOT IN (SELECT record_uid FROM _ingest_records) "
+        "AND NOT EXISTS (SELECT 1 FROM dq_flags f WHERE f.record_uid = r.record_uid "
+        "AND f.flag = ?) "
+        "GROUP BY r.record_uid",
+        [flag, flag],
+    )
+
+
+def _column_fill(table: pa.Table, name: str, value: str) -> pa.Table:
+    index = table.schema.get_field_index(name)
+    return table.set_column(index, name, pa.array([value] * table.num_rows, type=pa.string()))
 
 
 def _upsert(*, con: duckdb.DuckDBPyConnection, records: pa.Table, flags: pa.Table) -> UpsertCounts:
