@@ -3,7 +3,7 @@
 import itertools
 from datetime import date, timedelta
 
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from status_builders import arrival, benefit, court, departure, enforcement
 
@@ -64,19 +64,32 @@ def test_overstay_days_never_negative(records: list[RecordView], as_of: int) -> 
     assert result.overstay_days is None or result.overstay_days >= 0
 
 
+@st.composite
+def overstay_cases(draw: st.DrawFn) -> tuple[list[RecordView], int]:
+    """Draw records whose first arrival's stay has ended by the drawn as-of day."""
+    admitted = draw(st.integers(min_value=0, max_value=900))
+    length = draw(st.integers(min_value=0, max_value=200))
+    as_of = draw(st.integers(min_value=admitted + length + 1, max_value=1400))
+    records = [arrival("A0", _day(admitted), _day(admitted + length), cls="B2", mode="air")]
+    extra = draw(st.integers(min_value=0, max_value=2))
+    return records + [draw(others(i)) for i in range(extra)], as_of
+
+
 @settings(max_examples=200, deadline=None)
-@given(records=record_sets(), departed=days, as_of=days)
+@given(case=overstay_cases(), departed=days)
 def test_departure_never_adds_overstay_days(
-    records: list[RecordView], departed: int, as_of: int
+    case: tuple[list[RecordView], int], departed: int
 ) -> None:
-    # A pending application gives no day count (None). Leaving abandons it and shows the
-    # days before the filing, so only an existing count is compared.
+    records, as_of = case
     day = START + timedelta(days=as_of)
     before = status_on(records=records, as_of=day).overstay_days
-    assume(before is not None)
+    # A pending application gives no day count (None). Leaving abandons it and shows the
+    # days before the filing, so only an existing count is compared. The strategy makes
+    # most draws end in an overstay, so few are skipped here.
+    if before is None:
+        return
     with_departure = [*records, departure("D-extra", _day(departed))]
     after = status_on(records=with_departure, as_of=day).overstay_days or 0
-    assert before is not None
     assert after <= before
 
 
