@@ -6,7 +6,9 @@ is loaded from these tables by one bulk service at the end of a run.
 
 Tables and their owners:
 
-- ``loads`` (ingest): one row per extract file loaded, keyed by the file's SHA-256.
+- ``loads`` (ingest): one row per extract file loaded. A file is skipped when the latest load
+  of its source has the same SHA-256 and the same source configuration, whose fingerprint is
+  part of ``load_id``.
 - ``records`` (ingest): one row per valid source row. ``record_uid`` is ``source:record_id``.
   Identity fields have fixed columns; every other contract column sits in ``attrs`` (JSON,
   dates as ISO strings, timestamps as ISO strings with offset, plus ``event_local_date``).
