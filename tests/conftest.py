@@ -19,13 +19,13 @@ from hypothesis import settings as hypothesis_settings
 
 os.environ["IMMIGRATIONOS_HOME"] = tempfile.mkdtemp(prefix="immigrationos-tests-")
 
+from cases.staging_builders import RUN_ID, base_staging, staging_write
+
 # Under CI, property tests draw the same examples on every run, so a failure there is
 # reproducible from the log and a run never fails on a lucky or unlucky draw alone.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
-
-from cases.staging_builders import RUN_ID, base_staging, staging_write
 
 
 @pytest.fixture(autouse=True)

@@ -66,3 +66,26 @@ def test_synth_rejects_far_future_as_of(tmp_path: Path, capsys: pytest.CaptureFi
 
     assert code == 2
     assert "invalid as-of date '9999-12-31'" in capsys.readouterr().err
+
+
+def test_quarantine_lists_ingest_rejects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IMMIGRATIONOS_HOME", str(tmp_path / "home"))
+    extracts = tmp_path / "extracts"
+    extracts.mkdir()
+    (extracts / "court.csv").write_text(
+        "record_id,case_number,a_number,given_name,family_name,nta_date,decision\n"
+        "C-1,EOIR1,A012345678,Ana,Lemos,2024-01-10,pending\n"
+        "C-2,EOIR2,A0123,Ana,Lemos,2024-01-10,pending\n",
+        encoding="utf-8",
+    )
+    assert main(["ingest", str(extracts)]) == 0
+    capsys.readouterr()
+
+    assert main(["quarantine", "--source", "court"]) == 0
+
+    out = capsys.readouterr().out
+    assert "court.csv line 3:" in out
+    assert "a_number" in out
+    assert out.rstrip().endswith("1 quarantine entry")

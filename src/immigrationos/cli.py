@@ -53,6 +53,30 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_quarantine(args: argparse.Namespace) -> int:
+    from immigrationos import paths, staging
+    from immigrationos.sources.quarantine import quarantine_csv_write, quarantine_list
+
+    con = staging.connect(paths.staging_path(), read_only=True)
+    try:
+        limit = None if args.csv else args.limit
+        total, entries = quarantine_list(con=con, source=args.source, limit=limit)
+    finally:
+        con.close()
+    if args.csv:
+        with Path(args.csv).open("w", encoding="utf-8", newline="") as out:
+            quarantine_csv_write(entries=entries, out=out)
+        print(f"{total:,} quarantine entries written to {args.csv}")
+        return 0
+    for entry in entries:
+        where = f"{entry.file} line {entry.line}" if entry.line else entry.file
+        print(f"{where}: {entry.reason}")
+    shown = len(entries)
+    noun = "entry" if total == 1 else "entries"
+    print(f"{total:,} quarantine {noun}" + (f", first {shown:,} shown" if shown < total else ""))
+    return 0
+
+
 def _cmd_link(args: argparse.Namespace) -> int:
     from immigrationos import paths, staging
     from immigrationos.linkage.pipeline import link
@@ -161,18 +185,32 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("default", "hard", "clean"),
         help="defect rates: default, hard (every defect raised) or clean",
     )
-    synth.add_argument("--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD")
+    synth.add_argument(
+        "--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD (default: today)"
+    )
     synth.set_defaults(handler=_cmd_synth)
 
     ingest = commands.add_parser("ingest", help="validate and stage the extracts in DIR")
     ingest.add_argument("dir", help="folder containing <source>.csv extracts")
     ingest.set_defaults(handler=_cmd_ingest)
 
+    quarantine = commands.add_parser(
+        "quarantine", help="list the rows and fields that ingest put in quarantine"
+    )
+    quarantine.add_argument("--source", help="only this source, for example visas")
+    quarantine.add_argument(
+        "--limit", type=int, default=100, help="number of entries to print (default 100)"
+    )
+    quarantine.add_argument("--csv", help="write every entry to this CSV file instead")
+    quarantine.set_defaults(handler=_cmd_quarantine)
+
     link = commands.add_parser("link", help="link staged records into persons")
     link.set_defaults(handler=_cmd_link)
 
     derive = commands.add_parser("derive", help="derive each person's status")
-    derive.add_argument("--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD")
+    derive.add_argument(
+        "--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD (default: today)"
+    )
     derive.set_defaults(handler=_cmd_derive)
 
     prioritise = commands.add_parser("prioritise", help="score persons against the policy")
@@ -181,7 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="ingest, link, derive, prioritise and load cases")
     run.add_argument("--input", required=True, help="folder containing <source>.csv extracts")
-    run.add_argument("--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD")
+    run.add_argument(
+        "--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD (default: today)"
+    )
     run.set_defaults(handler=_cmd_run)
 
     evaluate = commands.add_parser("evaluate", help="compare the last run with ground truth")
@@ -190,16 +230,18 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(handler=_cmd_evaluate)
 
     serve = commands.add_parser("serve", help="serve the web UI")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_port, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
     serve.set_defaults(handler=_cmd_serve)
 
     demo = commands.add_parser("demo", help="synth, run, create demo accounts and serve")
-    demo.add_argument("--persons", type=int, default=20_000)
-    demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    demo.add_argument("--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=_port, default=8000)
+    demo.add_argument("--persons", type=int, default=20_000, help="number of persons")
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    demo.add_argument(
+        "--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD (default: today)"
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    demo.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
     demo.add_argument("--no-serve", action="store_true", help="stop after loading the data")
     demo.set_defaults(handler=_cmd_demo)
 

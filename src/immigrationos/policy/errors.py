@@ -19,7 +19,8 @@ class InvalidPolicyError(PolicyError):
         self.source = source
         self.problems = list(problems)
         listing = "\n".join(f"  - {problem}" for problem in self.problems)
+        count = len(self.problems)
         super().__init__(
-            f"invalid policy file {source!r} ({len(self.problems)} problems); "
-            f"fix these keys and load it again:\n{listing}"
+            f"invalid policy file {source!r} ({count} {'problem' if count == 1 else 'problems'})."
+            f" Fix the following and load it again:\n{listing}"
         )
