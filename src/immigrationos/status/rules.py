@@ -210,13 +210,13 @@ RULES: Final = _rules(
     Rule(
         "stay_expired_unconfirmed",
         POTENTIAL_OVERSTAY_UNCONFIRMED,
-        "INA 212(a)(9)(B)",
+        "INA 237(a)(1)(B)",
         "authorised stay ended and no departure recorded; nothing later shows presence",
     ),
     Rule(
         "stay_expired_presence",
         OVERSTAY,
-        "INA 212(a)(9)(B)",
+        "INA 237(a)(1)(B)",
         "authorised stay ended and a later record shows the person present",
     ),
     Rule("departed", DEPARTED, "", "departure recorded for the current stay"),

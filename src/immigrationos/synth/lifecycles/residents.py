@@ -13,11 +13,17 @@ from immigrationos.synth.lifecycles.common import (
 )
 
 
+# Days admitted per class before adjusting; F-1 students are admitted for duration of
+# status. H-1B: 3 years (8 CFR 214.2(h)(9)(iii)); B-2: 6 months (8 CFR 214.2(b)(2));
+# K-1: 90 days (INA 214(d)).
+ADMISSION_DAYS = {"H1B": 3 * 365, "B2": 182, "K1": 90}
+
+
 def _adjust(life: Life, *, decided: date) -> None:
     """Enter on a temporary visa, then adjust to permanent residence (I-485)."""
     rng = life.rng
     admission_class = rng.choice(("H1B", "F1", "B2", "K1"))
-    stay = None if admission_class == "F1" else 3 * 365
+    stay = ADMISSION_DAYS.get(admission_class)
     entered = decided - timedelta(days=rng.randint(400, 2500))
     if stay is not None:
         entered = avoid_cohort(entered, stay, as_of=decided)
