@@ -38,6 +38,9 @@ EARLIEST_AS_OF = calibration.FY_END + timedelta(days=366)
 # Dates are drawn decades around the as-of date; past 2100 some would leave date's range.
 LATEST_AS_OF = date(2100, 12, 31)
 PROGRESS_STEP = 1000
+# Below this size the smallest calibrated group (Visa Waiver in-country, 0.43%) expects fewer
+# than about ten overstays, so its rate says little.
+CALIBRATION_MIN_PERSONS = 20_000
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,11 @@ class SynthSummary:
         for row in table:
             lines.append(
                 "  " + "  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
+            )
+        if self.persons < CALIBRATION_MIN_PERSONS:
+            lines.append(
+                f"  note: with fewer than {CALIBRATION_MIN_PERSONS:,} persons the groups hold too "
+                "few admissions for these rates to be compared with the targets"
             )
         return "\n".join(lines)
 
