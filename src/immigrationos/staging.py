@@ -26,7 +26,10 @@ Tables and their owners:
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -159,3 +162,28 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     if not read_only:
         con.execute(SCHEMA_SQL)
     return con
+
+
+@contextmanager
+def transaction(
+    con: duckdb.DuckDBPyConnection, *, views: Mapping[str, Any] | None = None
+) -> Iterator[None]:
+    """Run the block in one transaction, with ``views`` registered for its duration.
+
+    ``views`` maps names to Arrow tables (or anything ``register`` takes) that the block's SQL
+    reads. Any exception, including KeyboardInterrupt, rolls the transaction back, so a stage
+    that fails leaves its previous output tables as they were.
+    """
+    views = views or {}
+    for name, table in views.items():
+        con.register(name, table)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in views:
+            con.unregister(name)

@@ -286,11 +286,12 @@ def _persist(
     )
     review_rows = pa.Table.from_pylist([item.as_dict() for item in items], schema=REVIEW_SCHEMA)
 
-    con.register("lk_pair_rows", pair_rows)
-    con.register("lk_person_rows", person_rows)
-    con.register("lk_review_rows", review_rows)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    views = {
+        "lk_pair_rows": pair_rows,
+        "lk_person_rows": person_rows,
+        "lk_review_rows": review_rows,
+    }
+    with staging.transaction(con, views=views):
         con.execute(
             "CREATE TEMP TABLE lk_id_map AS SELECT record_uid, person_id FROM person_id_map "
             "WHERE record_uid NOT IN (SELECT record_uid FROM lk_person_rows) "
@@ -310,10 +311,3 @@ def _persist(
             "CAST(person_ids AS JSON), match_probability, reason FROM lk_review_rows"
         )
         con.execute("DROP TABLE lk_id_map")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        for view in ("lk_pair_rows", "lk_person_rows", "lk_review_rows"):
-            con.unregister(view)

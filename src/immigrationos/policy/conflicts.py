@@ -20,6 +20,7 @@ from collections import defaultdict
 
 import duckdb
 
+from immigrationos import staging
 from immigrationos.linkage.review import ReviewItem, review_id_for
 
 # Statuses whose persons the policy never prioritises whatever else holds.
@@ -118,15 +119,10 @@ def protected_conflicts_find(*, con: duckdb.DuckDBPyConnection) -> list[ReviewIt
 
 def protected_conflicts_store(*, con: duckdb.DuckDBPyConnection, items: list[ReviewItem]) -> None:
     """Replace this module's items in ``review_items``, leaving linkage's items alone."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with staging.transaction(con):
         con.execute("DELETE FROM review_items WHERE kind = ?", [KIND])
         if items:
             _insert(con, items)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _insert(con: duckdb.DuckDBPyConnection, items: list[ReviewItem]) -> None:

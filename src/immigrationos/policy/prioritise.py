@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from immigrationos import staging
 from immigrationos.policy.conflicts import KIND as CONFLICT_KIND
 from immigrationos.policy.conflicts import (
     protected_conflicts_find,
@@ -214,17 +215,9 @@ def _write(con: duckdb.DuckDBPyConnection, results: list[Priority]) -> None:
         "protection": pa.array(columns["protection"], type=pa.string()),
         "reasons": pa.array(columns["reasons"], type=pa.string()),
     })  # fmt: skip
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with staging.transaction(con, views={"scored_persons": table}):
         con.execute("DELETE FROM person_priority")
-        con.register("scored_persons", table)
         con.execute(
             "INSERT INTO person_priority SELECT person_id, policy_version, tier, score, "
             "protected, protection, reasons::JSON FROM scored_persons"
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("scored_persons")

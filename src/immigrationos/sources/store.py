@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime
 import duckdb
 import pyarrow as pa
 
+from immigrationos import staging
+
 RECORD_COLUMNS = (
     "record_uid",
     "source",
@@ -114,13 +116,16 @@ def load_is_current(
     Only the latest load counts, so re-sending an earlier version (A, then B, then A again)
     loads A again, and a changed sources.yaml reloads an unchanged file.
     """
-    latest = con.execute(
+    # fetchall, not fetchone: DuckDB 2.0 keeps a partly fetched result open on the
+    # connection, and the next statement then fails with ResourceInUseException.
+    rows = con.execute(
         "SELECT sha256, load_id FROM loads WHERE source = ? "
         "ORDER BY loaded_at DESC, rowid DESC LIMIT 1",
         [source],
-    ).fetchone()
-    if latest is None:
+    ).fetchall()
+    if not rows:
         return False
+    latest = rows[0]
     base = load_id_base(source=source, sha256=sha256, fingerprint=fingerprint)
     latest_sha256, latest_load_id = str(latest[0]), str(latest[1])
     return latest_sha256 == sha256 and (
@@ -133,11 +138,12 @@ def load_id_new(
 ) -> str:
     """Return an unused load id for this file and configuration."""
     base = load_id_base(source=source, sha256=sha256, fingerprint=fingerprint)
-    row = con.execute(
-        "SELECT count(*) FROM loads WHERE load_id = ? OR starts_with(load_id, ?)",
-        [base, base + "-"],
-    ).fetchone()
-    earlier = int(row[0]) if row is not None else 0
+    earlier = int(
+        con.execute(
+            "SELECT count(*) FROM loads WHERE load_id = ? OR starts_with(load_id, ?)",
+            [base, base + "-"],
+        ).fetchall()[0][0]
+    )
     return base if earlier == 0 else f"{base}-{earlier + 1}"
 
 
@@ -174,32 +180,30 @@ def batch_write(
     """
     records = _column_fill(tables.records, "load_id", load_id)
     quarantine = _column_fill(tables.quarantine, "load_id", load_id)
-    con.execute("BEGIN TRANSACTION")
+    views = {
+        "_ingest_records": records,
+        "_ingest_flags": tables.flags,
+        "_ingest_quarantine": quarantine,
+    }
     try:
-        counts = _upsert(con=con, records=records, flags=tables.flags)
-        con.register("_ingest_quarantine", quarantine)
-        _quarantine_insert(con=con)
-        _newer_version_flag(con=con)
-        con.execute(
-            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                load_id,
-                source,
-                file,
-                sha256,
-                rows_read,
-                rows_read - rows_quarantined,
-                rows_quarantined,
-                datetime.now(UTC),
-            ],
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with staging.transaction(con, views=views):
+            counts = _upsert(con=con, total=records.num_rows)
+            _quarantine_insert(con=con)
+            _newer_version_flag(con=con)
+            con.execute(
+                "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    load_id,
+                    source,
+                    file,
+                    sha256,
+                    rows_read,
+                    rows_read - rows_quarantined,
+                    rows_quarantined,
+                    datetime.now(UTC),
+                ],
+            )
     finally:
-        for name in ("_ingest_records", "_ingest_flags", "_ingest_quarantine"):
-            con.unregister(name)
         con.execute("DROP TABLE IF EXISTS _ingest_changed")
     return counts
 
@@ -244,9 +248,8 @@ def _column_fill(table: pa.Table, name: str, value: str) -> pa.Table:
     return table.set_column(index, name, pa.array([value] * table.num_rows, type=pa.string()))
 
 
-def _upsert(*, con: duckdb.DuckDBPyConnection, records: pa.Table, flags: pa.Table) -> UpsertCounts:
-    con.register("_ingest_records", records)
-    con.register("_ingest_flags", flags)
+def _upsert(*, con: duckdb.DuckDBPyConnection, total: int) -> UpsertCounts:
+    """Replace changed records and their flags from the registered batch views."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _ingest_changed AS "
         "SELECT n.record_uid, r.record_uid IS NOT NULL AS replaced "
@@ -255,8 +258,7 @@ def _upsert(*, con: duckdb.DuckDBPyConnection, records: pa.Table, flags: pa.Tabl
     )
     changed = con.execute(
         "SELECT count(*) FILTER (NOT replaced), count(*) FILTER (replaced) FROM _ingest_changed"
-    ).fetchone()
-    assert changed is not None
+    ).fetchall()[0]
     con.execute("DELETE FROM records WHERE record_uid IN (SELECT record_uid FROM _ingest_changed)")
     con.execute("DELETE FROM dq_flags WHERE record_uid IN (SELECT record_uid FROM _ingest_changed)")
     columns = ", ".join(f"n.{name}" for name in RECORD_COLUMNS).replace("n.attrs", "n.attrs::JSON")
@@ -269,7 +271,7 @@ def _upsert(*, con: duckdb.DuckDBPyConnection, records: pa.Table, flags: pa.Tabl
         "SEMI JOIN _ingest_changed c ON c.record_uid = f.record_uid"
     )
     new, replaced = int(changed[0]), int(changed[1])
-    return UpsertCounts(new=new, replaced=replaced, unchanged=records.num_rows - new - replaced)
+    return UpsertCounts(new=new, replaced=replaced, unchanged=total - new - replaced)
 
 
 def _table(columns: dict[str, list[object]], types: dict[str, pa.DataType]) -> pa.Table:

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from immigrationos import staging
 from immigrationos.progress import Progress
 from immigrationos.status.engine import status_history, status_on
 from immigrationos.status.errors import RecordError
@@ -177,12 +178,10 @@ def _write(
     """Replace both output tables in one transaction, so a failed run leaves the old ones."""
     status_table = _arrow(status_rows, int_columns={"overstay_days"})
     period_table = _arrow(period_rows, int_columns={"seq"})
-    con.execute("BEGIN TRANSACTION")
-    try:
+    views = {"derived_status": status_table, "derived_periods": period_table}
+    with staging.transaction(con, views=views):
         con.execute("DELETE FROM person_status")
         con.execute("DELETE FROM status_periods")
-        con.register("derived_status", status_table)
-        con.register("derived_periods", period_table)
         con.execute(
             "INSERT INTO person_status SELECT person_id, as_of, status, since, rule_id, "
             "rule_citation, explanation, to_json(evidence), to_json(flags), overstay_days "
@@ -192,13 +191,6 @@ def _write(
             "INSERT INTO status_periods SELECT person_id, seq, start_date, end_date, status, "
             "rule_id, rule_citation, to_json(evidence), to_json(flags) FROM derived_periods"
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("derived_status")
-        con.unregister("derived_periods")
 
 
 def _arrow(columns: dict[str, list[Any]], *, int_columns: set[str]) -> pa.Table:

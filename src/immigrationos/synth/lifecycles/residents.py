@@ -12,7 +12,6 @@ from immigrationos.synth.lifecycles.common import (
     visa_for,
 )
 
-
 # Days admitted per class before adjusting; F-1 students are admitted for duration of
 # status. H-1B: 3 years (8 CFR 214.2(h)(9)(iii)); B-2: 6 months (8 CFR 214.2(b)(2));
 # K-1: 90 days (INA 214(d)).
