@@ -15,7 +15,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/search/?q=Renee", "/persons/P1/", "/cases/", "/cases/1/", "/api/v1/persons/P1"]
+    "path",
+    [
+        "/",
+        "/search/?q=Renee",
+        "/persons/P1/",
+        "/review/",
+        "/cases/",
+        "/cases/1/",
+        "/api/v1/persons/P1",
+    ],
 )
 def test_pages_require_sign_in(client: Any, loaded: Any, path: str) -> None:
     response = client.get(path)
@@ -111,7 +120,9 @@ def test_person_page_shows_records_status_and_reasons(officer_client: Any, loade
 
 def test_person_page_protected_person(officer_client: Any, loaded: Any) -> None:
     text = officer_client.get("/persons/P3/").content.decode()
-    assert "Protected: asylum_pending" in text
+    assert "Protected: <span" in text
+    assert "asylum pending" in text  # the label
+    assert "asylum_pending" in text  # and the code beside it
     assert "No cases." in text
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("search/", views.search, name="search"),
     path("persons/<str:person_id>/", views.person_detail, name="person"),
+    path("review/", views.review_queue, name="review"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
 ]

@@ -37,14 +37,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    error = ""
-    kind: str = "empty"
-    hits: list[person_search_module.SearchHit] = []
     try:
-        kind, hits = person_search_module.person_search(query=query)
+        result = person_search_module.person_search_run(query=query)
     except ValueError:
-        error = f"{query!r} is not a valid date; enter a date of birth as YYYY-MM-DD."
-        kind = "dob"
+        result = person_search_module.SearchResult(
+            kind="dob",
+            hits=[],
+            message=f"{query!r} is not a valid date; enter a date of birth as YYYY-MM-DD.",
+        )
+    kind, hits, error = result.kind, result.hits, result.message
     if kind != "empty":
         # The query text itself may be a name, so only its kind and the count are kept.
         audit_record(
@@ -55,7 +56,16 @@ def search(request: HttpRequest) -> HttpResponse:
             outcome=Outcome.FAILED if error else Outcome.OK,
             details={"query_kind": kind, "result_count": len(hits)},
         )
-    context = {"form": form, "query": query, "kind": kind, "hits": hits, "error": error}
+    context = {
+        "form": form,
+        "query": query,
+        "kind": kind,
+        "kind_label": person_search_module.QUERY_KIND_LABELS.get(kind, kind),
+        "hits": hits,
+        "error": error,
+        "truncated": result.truncated,
+        "limit": person_search_module.SEARCH_LIMIT,
+    }
     template = "web/_search_results.html" if request.htmx else "web/search.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 
@@ -81,6 +91,12 @@ def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
         outcome=Outcome.OK,
     )
     return render(request, "web/person.html", {"detail": detail})
+
+
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    page = selectors.review_queue_page_get(page=request.GET.get("page"))
+    return render(request, "web/review.html", {"page": page})
 
 
 @require_GET
