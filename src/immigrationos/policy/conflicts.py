@@ -1,10 +1,11 @@
 """Possible identity conflicts between a person and a protected person.
 
-Linkage leaves a pair unlinked below its review band, and a protected person's records can
-still be split from a record that carries the enforcement evidence: a citizen's old visitor
-arrival, filed under a second passport and another romanisation of the name, then looks like
-an overstay of its own. Before any person is prioritised, such possible conflicts become
-review items, so the person is protected as "identity under review" until someone decides.
+Linkage leaves a pair unlinked below its review band, so a protected person's records can
+stay apart from a record that carries enforcement evidence. For example, a citizen's old
+visitor arrival, filed under a second passport and another romanisation of the name, then
+looks like an overstay of its own. Before any person is prioritised, such possible conflicts
+become review items, so the person is protected as "identity under review" until someone
+decides.
 
 Two signals count:
 
@@ -25,8 +26,9 @@ from immigrationos.linkage.review import ReviewItem, review_id_for
 
 # Statuses whose persons the policy never prioritises whatever else holds.
 PROTECTED_STATUSES = ("citizen", "lawful_permanent_resident", "protected", "pending_application")
-# NOTE: chosen by reading 100,000-person synthetic runs, where every missed citizen link
-# seen scored above it or shared DOB, sex and nationality; not tuned against review workload.
+# NOTE: chosen from 100,000-person synthetic runs, where each missed link of a citizen that
+# was seen scored above it or shared DOB, sex and nationality. It is not tuned for the size
+# of the review queue it produces.
 CONFLICT_MIN_PROBABILITY = 0.05
 KIND = "protected_conflict"
 
