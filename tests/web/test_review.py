@@ -148,3 +148,14 @@ def test_person_reviews_match_whole_id(officer_client: Any, loaded_reviews: Any)
     )
     detail = officer_client.get("/persons/P1/").context["detail"]
     assert [row.item.review_id for row in detail.reviews] == ["R2"]
+
+
+def test_review_queue_view_is_audited(officer_client: Any, loaded_reviews: Any) -> None:
+    from immigrationos.audit.models import AuditEvent
+
+    officer_client.get("/review/")
+
+    event = AuditEvent.objects.get(action="review_queue_view")
+    # R2 names P1 and P5, R3 names P3 and R1 names P4; the decided R4 is not shown.
+    assert event.object_ids == ["P1", "P3", "P4", "P5"]
+    assert event.outcome == "ok"

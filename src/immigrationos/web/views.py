@@ -96,6 +96,16 @@ def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
     page = selectors.review_queue_page_get(page=request.GET.get("page"))
+    # The page names persons and their records, so it is a read of person data: the event
+    # lists the persons shown.
+    shown = sorted({person.person_id for row in page for person in row.persons})
+    audit_record(
+        request=request,
+        action="review_queue_view",
+        object_type="person",
+        object_ids=shown,
+        outcome=Outcome.OK,
+    )
     return render(request, "web/review.html", {"page": page})
 
 
