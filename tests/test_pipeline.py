@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -66,3 +67,24 @@ def test_source_loaded_earlier_counts_as_staged(
 
     assert second.ok, second.render()
     assert _persons_linked() == first.counts["records"]
+
+
+def test_packaged_model_run_records_no_seed(
+    extracts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IMMIGRATIONOS_HOME", str(tmp_path / "home"))
+    result = run_pipeline(extracts_dir=extracts, as_of=AS_OF, load_operational=False)
+    assert result.ok, result.render()
+
+    con = staging.connect(paths.staging_path(), read_only=True)
+    try:
+        [(counts,)] = con.execute(
+            "SELECT counts FROM pipeline_runs WHERE run_id = ?", [result.run_id]
+        ).fetchall()
+    finally:
+        con.close()
+    recorded = json.loads(counts)
+    # 300 persons give too few records to train on, so the packaged model scores them and
+    # no u sampling happens: there is no seed to record.
+    assert "linkage_seed" not in recorded
+    assert recorded["records"] == result.counts["records"]

@@ -128,13 +128,18 @@ def run_pipeline(
             )
             return result
         with _stage(result, "link"):
-            result.reports.append(link(con=con, progress=progress).render())
+            linked = link(con=con, progress=progress)
+        result.reports.append(linked.render())
         with _stage(result, "derive"):
             result.reports.append(derive_all(con=con, as_of=as_of, progress=progress).render())
         with _stage(result, "prioritise"):
             prioritised = prioritise_all(con=con, policy_path=None, progress=progress)
         result.reports.append(prioritised.render())
         result.counts = _staging_counts(con)
+        # Kept with the run so that a run can be repeated with the same u sampling; a run on
+        # the packaged model samples nothing and records no seed.
+        if linked.seed is not None:
+            result.counts["linkage_seed"] = linked.seed
         result.timings = dict(progress.timings)
         con.execute(
             "INSERT OR REPLACE INTO pipeline_runs VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -11,6 +11,7 @@ import pytest
 from immigrationos import paths, staging
 from immigrationos.cli import main as cli_main
 from immigrationos.evaluation import evaluate
+from immigrationos.linkage.settings import LinkageSettings
 from immigrationos.pipeline import run_pipeline
 from immigrationos.progress import NullProgress
 from immigrationos.synth.generator import generate
@@ -50,6 +51,8 @@ def test_pipeline_meets_accuracy_targets(population: Path) -> None:
     result = run_pipeline(extracts_dir=population / "extracts", as_of=AS_OF)
     assert result.ok, result.render()
     assert list(result.stages) == ["ingest", "link", "derive", "prioritise", "load"]
+    # 2,000 persons are enough to train, so u was sampled with the configured seed.
+    assert result.counts["linkage_seed"] == LinkageSettings().seed
 
     con = staging.connect(paths.staging_path(), read_only=True)
     try:
