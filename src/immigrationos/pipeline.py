@@ -49,7 +49,10 @@ class PipelineResult:
         lines = [f"run {self.run_id} (as of {self.as_of.isoformat()})"]
         lines += [f"  {name:<12} {seconds:7.1f} s" for name, seconds in self.stages.items()]
         lines.append(f"  {'total':<12} {sum(self.stages.values()):7.1f} s")
-        lines += [f"  {name}: {count:,}" for name, count in sorted(self.counts.items())]
+        lines += [
+            f"  {name}: {count}" if name.endswith("_seed") else f"  {name}: {count:,}"
+            for name, count in sorted(self.counts.items())
+        ]
         if self.error:
             lines.append(f"FAILED: {self.error}")
         return "\n".join(lines)
