@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -88,3 +88,20 @@ def test_packaged_model_run_records_no_seed(
     # no u sampling happens: there is no seed to record.
     assert "linkage_seed" not in recorded
     assert recorded["records"] == result.counts["records"]
+
+
+def test_future_as_of_keeps_events_up_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IMMIGRATIONOS_HOME", str(tmp_path / "home"))
+    future = date.today() + timedelta(days=400)
+    out = tmp_path / "population"
+    generate(
+        persons=200, seed=5, out_dir=out, profile="default", as_of=future, progress=NullProgress()
+    )
+
+    result = run_pipeline(extracts_dir=out / "extracts", as_of=future, load_operational=False)
+
+    # Events dated up to the as-of date are not "in the future" for this run.
+    assert result.ok, result.render()
+    assert result.counts["quarantined_rows"] == 0

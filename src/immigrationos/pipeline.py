@@ -116,7 +116,14 @@ def run_pipeline(
 
     try:
         with _stage(result, "ingest"):
-            ingest_report = ingest_directory(con=con, extracts_dir=extracts_dir, progress=progress)
+            # An event may not be later than the run date. A run as of a future date (a
+            # planning scenario on synthetic data) moves that bound to the as-of date.
+            ingest_report = ingest_directory(
+                con=con,
+                extracts_dir=extracts_dir,
+                progress=progress,
+                today=max(date.today(), as_of),
+            )
         result.reports.append(ingest_report.render())
         if not ingest_report.ok:
             result.error = "ingest rejected one or more files; see the ingest report above"
