@@ -8,8 +8,7 @@ from ninja import NinjaAPI, Status
 from ninja.security import django_auth
 
 from immigrationos.api.schemas import ErrorOut, PersonOut
-from immigrationos.audit.models import Outcome
-from immigrationos.audit.services import audit_record
+from immigrationos.audit.services import audited_read
 from immigrationos.cases import selectors
 from immigrationos.cases.errors import CasesError
 from immigrationos.cases.models import Person
@@ -32,23 +31,15 @@ def _cases_error(request: HttpRequest, exc: CasesError) -> HttpResponse:
 def person_get(request: HttpRequest, person_id: str) -> Status[dict[str, object]]:
     """Return one person with status, priority and linked source records."""
     try:
-        detail = selectors.person_detail_get(person_id=person_id)
-    except Person.DoesNotExist:
-        audit_record(
+        detail = audited_read(
             request=request,
             action="api_person_view",
             object_type="person",
-            object_ids=[person_id],
-            outcome=Outcome.FAILED,
+            object_id=person_id,
+            read=lambda: selectors.person_detail_get(person_id=person_id),
         )
+    except Person.DoesNotExist:
         return Status(404, {"message": f"no person with id {person_id!r}", "details": {}})
-    audit_record(
-        request=request,
-        action="api_person_view",
-        object_type="person",
-        object_ids=[person_id],
-        outcome=Outcome.OK,
-    )
     person = detail.person
     return Status(
         200,

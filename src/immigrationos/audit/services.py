@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest
 from django.utils import timezone
 
 from immigrationos.audit.models import AuditEvent, Outcome
+
+T = TypeVar("T")
 
 
 def _client_address(request: HttpRequest) -> str | None:
@@ -54,3 +58,37 @@ def audit_record(
         purpose=purpose,
         details=dict(details or {}),
     )
+
+
+def audited_read(
+    *,
+    request: HttpRequest,
+    action: str,
+    object_type: str,
+    object_id: str,
+    read: Callable[[], T],
+) -> T:
+    """Call ``read`` for one object and record the view as an audit event either way.
+
+    A missing object is recorded with a failed outcome, and its ObjectDoesNotExist is
+    raised again for the caller to turn into a 404.
+    """
+    try:
+        value = read()
+    except ObjectDoesNotExist:
+        audit_record(
+            request=request,
+            action=action,
+            object_type=object_type,
+            object_ids=[object_id],
+            outcome=Outcome.FAILED,
+        )
+        raise
+    audit_record(
+        request=request,
+        action=action,
+        object_type=object_type,
+        object_ids=[object_id],
+        outcome=Outcome.OK,
+    )
+    return value

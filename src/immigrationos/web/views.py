@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from immigrationos.audit.models import Outcome
-from immigrationos.audit.services import audit_record
+from immigrationos.audit.services import audit_record, audited_read
 from immigrationos.cases import search as person_search_module
 from immigrationos.cases import selectors
 from immigrationos.cases.models import Case, Person
@@ -73,23 +73,15 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
     try:
-        detail = selectors.person_detail_get(person_id=person_id)
-    except Person.DoesNotExist:
-        audit_record(
+        detail = audited_read(
             request=request,
             action="person_view",
             object_type="person",
-            object_ids=[person_id],
-            outcome=Outcome.FAILED,
+            object_id=person_id,
+            read=lambda: selectors.person_detail_get(person_id=person_id),
         )
+    except Person.DoesNotExist:
         raise Http404("No person with this id.") from None
-    audit_record(
-        request=request,
-        action="person_view",
-        object_type="person",
-        object_ids=[person_id],
-        outcome=Outcome.OK,
-    )
     return render(request, "web/person.html", {"detail": detail})
 
 
@@ -129,21 +121,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
-        detail = selectors.case_detail_get(case_id=case_id)
-    except Case.DoesNotExist:
-        audit_record(
+        detail = audited_read(
             request=request,
             action="case_view",
             object_type="case",
-            object_ids=[str(case_id)],
-            outcome=Outcome.FAILED,
+            object_id=str(case_id),
+            read=lambda: selectors.case_detail_get(case_id=case_id),
         )
+    except Case.DoesNotExist:
         raise Http404("No case with this id.") from None
-    audit_record(
-        request=request,
-        action="case_view",
-        object_type="case",
-        object_ids=[str(case_id)],
-        outcome=Outcome.OK,
-    )
     return render(request, "web/case.html", {"detail": detail})
