@@ -93,8 +93,8 @@ def evaluate(*, con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, An
     ``missed_links`` counts true record pairs not placed in one person. ``status_accuracy``
     maps each true status to the share of its persons whose predicted status matches. It is
     None when ``person_status`` is empty, as ``protected_with_tier`` is when
-    ``person_priority`` is empty. Predicted pairs cover records both staged and in the truth;
-    true pairs cover every truth record, and ``truth_records_not_staged`` and
+    ``person_priority`` is empty. Predicted pairs cover records both staged and in the truth.
+    True pairs cover every truth record. ``truth_records_not_staged`` and
     ``staged_records_not_in_truth`` count the records on one side only. Raises
     EvaluationError when a truth file is missing.
     """

@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 class PipelineResult:
     """What one run did: its id, stage times, counts and, for a failed run, why.
 
-    ``stages`` holds the wall time of each top-level stage (ingest, link, derive, prioritise,
-    load); ``timings`` holds the finer steps that the stages reported to the progress object.
+    ``stages`` maps each top-level stage (ingest, link, derive, prioritise, load) to its wall
+    time. ``timings`` contains the finer steps that the stages reported to the progress object.
     """
 
     run_id: str
@@ -146,8 +146,8 @@ def run_pipeline(
             prioritised = prioritise_all(con=con, policy_path=None, progress=progress)
         result.reports.append(prioritised.render())
         result.counts = _staging_counts(con)
-        # Kept with the run so that a run can be repeated with the same u sampling; a run on
-        # the packaged model samples nothing and records no seed.
+        # Kept with the run so that it can be repeated with the same u sampling. A run on the
+        # packaged model samples nothing, so it records no seed.
         if linked.seed is not None:
             result.counts["linkage_seed"] = linked.seed
         result.timings = dict(progress.timings)
