@@ -18,7 +18,7 @@ def data_home() -> Path:
 
 
 def staging_path() -> Path:
-    """Return the DuckDB file that contains staged records and linkage, status and priority output."""
+    """Return the DuckDB file of staged records and linkage, status and priority output."""
     return data_home() / "staging.duckdb"
 
 
