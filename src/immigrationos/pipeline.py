@@ -101,9 +101,10 @@ def run_pipeline(
 
     A file rejected whole by ingest stops the run before linkage, so that persons are never
     resolved from a partial set of sources. With ``load_operational`` false the run stops
-    after prioritising and touches no Django database.
+    after prioritising and touches no Django database, so linkage obeys the reviewer
+    constraints exported by an earlier run instead of the latest decisions.
     """
-    from immigrationos.linkage.pipeline import link
+    from immigrationos.linkage.incremental import link_run
     from immigrationos.policy.prioritise import prioritise_all
     from immigrationos.sources.ingest import ingest_directory
     from immigrationos.status.derive import derive_all
@@ -138,7 +139,10 @@ def run_pipeline(
             )
             return result
         with _stage(result, "link"):
-            linked = link(con=con, progress=progress)
+            if load_operational:
+                review_constraints_export(con)
+            # Incremental when a previous run saved its model and only new records arrived.
+            linked = link_run(con=con, progress=progress)
         result.reports.append(linked.render())
         with _stage(result, "derive"):
             result.reports.append(derive_all(con=con, as_of=as_of, progress=progress).render())
@@ -172,6 +176,21 @@ def run_pipeline(
         con.close()
     logger.info("pipeline run %s finished in %.1f s", result.run_id, sum(result.stages.values()))
     return result
+
+
+def review_constraints_export(con: duckdb.DuckDBPyConnection) -> int:
+    """Export the reviewer decisions in force from the operational store to staging.
+
+    Runs before every link, so linkage obeys the latest decisions. Returns the number of
+    constraints written.
+    """
+    from immigrationos.site.setup import django_setup, migrate
+
+    django_setup()
+    migrate()
+    from immigrationos.cases.review_decisions import review_constraints_export as export
+
+    return export(con=con)
 
 
 def _operational_load(con: duckdb.DuckDBPyConnection, run_id: str, progress: Progress) -> str:

@@ -19,7 +19,16 @@ Tables and their owners:
 - ``person_records`` (linkage): the record-to-person assignment.
 - ``person_id_map`` (linkage): persisted record-to-person ids that keep ids stable.
 - ``review_items`` (linkage): pairs and clusters waiting for a human decision.
+- ``review_item_weights`` (linkage): the prior and each comparison's level and log2 Bayes
+  factor for the pair behind a review item, for the weight waterfall of the review page.
+- ``link_constraints`` (cases, exported before each link run): reviewer must-link and
+  cannot-link record pairs that every link run obeys.
+- ``linkage_models`` (linkage): the splink model of each link run with its thresholds, seed
+  and fingerprints of the constraints, records and linkage settings it used, which
+  incremental runs reuse.
 - ``person_status`` and ``status_periods`` (status): status on the as-of date and history.
+- ``status_stays`` (status): one row per admission with its authorised stay end and how the
+  stay ended, which the overstay report counts.
 - ``person_priority`` (policy): tier, score, protections and reasons.
 - ``pipeline_runs``: one row per run with stage timings.
 """
@@ -110,6 +119,38 @@ CREATE TABLE IF NOT EXISTS review_items (
     match_probability DOUBLE,
     reason VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS review_item_weights (
+    review_id VARCHAR PRIMARY KEY,
+    record_uid_l VARCHAR NOT NULL,
+    record_uid_r VARCHAR NOT NULL,
+    prior_weight DOUBLE NOT NULL,
+    match_weight DOUBLE NOT NULL,
+    comparisons JSON NOT NULL
+);
+CREATE TABLE IF NOT EXISTS link_constraints (
+    uid_l VARCHAR NOT NULL,
+    uid_r VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    decision_id VARCHAR NOT NULL,
+    decided_by VARCHAR NOT NULL,
+    decided_at TIMESTAMPTZ NOT NULL,
+    reason VARCHAR NOT NULL,
+    veto_seen VARCHAR
+);
+CREATE TABLE IF NOT EXISTS linkage_models (
+    run_id VARCHAR PRIMARY KEY,
+    created_at TIMESTAMPTZ NOT NULL,
+    mode VARCHAR NOT NULL,
+    records INTEGER NOT NULL,
+    trained BOOLEAN NOT NULL,
+    seed BIGINT,
+    link_threshold DOUBLE NOT NULL,
+    review_threshold DOUBLE NOT NULL,
+    constraints_fingerprint VARCHAR NOT NULL,
+    records_fingerprint VARCHAR NOT NULL,
+    linkage_fingerprint VARCHAR NOT NULL,
+    model JSON NOT NULL
+);
 CREATE TABLE IF NOT EXISTS person_status (
     person_id VARCHAR PRIMARY KEY,
     as_of DATE NOT NULL,
@@ -131,6 +172,21 @@ CREATE TABLE IF NOT EXISTS status_periods (
     rule_id VARCHAR NOT NULL,
     rule_citation VARCHAR,
     evidence JSON NOT NULL,
+    flags JSON NOT NULL
+);
+CREATE TABLE IF NOT EXISTS status_stays (
+    person_id VARCHAR NOT NULL,
+    seq INTEGER NOT NULL,
+    arrival_uid VARCHAR NOT NULL,
+    admission_date DATE NOT NULL,
+    class_of_admission VARCHAR NOT NULL,
+    mode VARCHAR NOT NULL,
+    stay_end DATE,
+    stay_rule_id VARCHAR NOT NULL,
+    departure_uid VARCHAR,
+    departure_date DATE,
+    outcome VARCHAR NOT NULL,
+    overstay_days INTEGER,
     flags JSON NOT NULL
 );
 CREATE TABLE IF NOT EXISTS person_priority (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import date
+from typing import Any
 
 import duckdb
 import pytest
@@ -230,3 +232,184 @@ def test_transposed_dob_with_other_passport_not_linked(con: duckdb.DuckDBPyConne
     link(con=con, progress=NullProgress())
 
     assert _partition(con) == _groups(("V-1001", "A-1001"), ("A-1002",))
+
+
+# Each kind of failure case in several variants: (records, expected partition).
+TWIN_VARIANTS = {
+    "no documents, different given names": [
+        record("V-2101", given_name="Amara", family_name="Okafor", dob="2001-03-09", sex="F",
+               nationality="NGA"),
+        record("B-2101", given_name="Amara", family_name="Okafor", dob="2001-03-09", sex="F",
+               nationality="NGA"),
+        record("V-2102", given_name="Chioma", family_name="Okafor", dob="2001-03-09", sex="F",
+               nationality="NGA"),
+        record("B-2102", given_name="Chioma", family_name="Okafor", dob="2001-03-09", sex="F",
+               nationality="NGA"),
+    ],
+    "different sex, passports of one country": [
+        record("A-2201", given_name="Nils", family_name="Berg", dob="1993-06-21", sex="M",
+               nationality="SWE", passport_no="SE1100221", passport_country="SWE"),
+        record("V-2201", given_name="Nils", family_name="Berg", dob="1993-06-21", sex="M",
+               nationality="SWE", passport_no="SE1100221", passport_country="SWE"),
+        record("A-2202", given_name="Nora", family_name="Berg", dob="1993-06-21", sex="F",
+               nationality="SWE", passport_no="SE1100239", passport_country="SWE"),
+        record("V-2202", given_name="Nora", family_name="Berg", dob="1993-06-21", sex="F",
+               nationality="SWE", passport_no="SE1100239", passport_country="SWE"),
+    ],
+    "different A-numbers": [
+        record("B-2301", given_name="Ravi", family_name="Sharma", dob="1988-01-30", sex="M",
+               nationality="IND", a_number="204518833"),
+        record("O-2301", given_name="Ravi", family_name="Sharma", dob="1988-01-30",
+               a_number="A204518833"),
+        record("B-2302", given_name="Rohan", family_name="Sharma", dob="1988-01-30", sex="M",
+               nationality="IND", a_number="204519902"),
+        record("O-2302", given_name="Rohan", family_name="Sharma", dob="1988-01-30",
+               a_number="A204519902"),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("variant", sorted(TWIN_VARIANTS))
+def test_twin_variants_stay_apart(con: duckdb.DuckDBPyConnection, variant: str) -> None:
+    rows = TWIN_VARIANTS[variant]
+    first, second = rows[0]["record_id"], rows[2]["record_id"]
+    # A thin record of the same family (family name and DOB only) joins neither twin.
+    thin = record("E-2999", family_name=rows[0]["family_name"], dob=rows[0]["dob"])
+    records_stage(con, [*rows, thin])
+
+    link(con=con, progress=NullProgress())
+
+    expected = _groups((first, rows[1]["record_id"]), (second, rows[3]["record_id"]), ("E-2999",))
+    assert _partition(con) == expected
+    person_of = _person_of(con)
+    items = con.execute("SELECT person_ids FROM review_items WHERE kind = 'thin_record'").fetchall()
+    assert len(items) == 1
+    assert set(json.loads(items[0][0])) == {person_of[uid(first)], person_of[uid(second)]}
+
+
+SWAP_VARIANTS = [
+    (
+        record("A-2401", given_name="Jörg", family_name="Strauß", dob="1984-10-09",
+               nationality="DEU", passport_no="PD3390021", passport_country="DEU"),
+        record("V-2401", given_name="STRAUSS", family_name="JOERG", dob="1984-10-09",
+               nationality="DEU"),
+    ),
+    (
+        record("A-2402", given_name="Thi Lan", family_name="Nguyen", dob="1995-02-07",
+               nationality="VNM", passport_no="VN2267311", passport_country="VNM"),
+        record("V-2402", given_name="Nguyen", family_name="Thi Lan", dob="1995-02-07",
+               nationality="VNM"),
+    ),
+    (
+        record("A-2403", given_name="Wanjiru", family_name="Otieno", dob="1991-12-03",
+               nationality="KEN", passport_no="KE5550001", passport_country="KEN"),
+        record("B-2403", given_name="Otieno", family_name="Wanjiru", dob="1991-12-03",
+               nationality="KEN", a_number="207700145"),
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("passport_record", "swapped"), SWAP_VARIANTS)
+def test_swapped_name_variants(
+    con: duckdb.DuckDBPyConnection, passport_record: dict[str, Any], swapped: dict[str, Any]
+) -> None:
+    # The same swapped name with another DOB is another person (a court order must not
+    # attach), and with day and month transposed it is at most a review. Neither court
+    # record carries a document number.
+    court = {**swapped, "source": "court", "passport_no": None, "a_number": None}
+    other_dob = {**court, "record_id": "O-2490", "dob": date(1979, 3, 15)}
+    dob = swapped["dob"]
+    transposed = {**court, "record_id": "O-2491", "dob": dob.replace(day=dob.month, month=dob.day)}
+    records_stage(con, [passport_record, swapped, other_dob, transposed])
+
+    link(con=con, progress=NullProgress())
+
+    person_of = _person_of(con)
+    ids = [uid(row["record_id"]) for row in (passport_record, swapped)]
+    assert person_of[ids[0]] == person_of[ids[1]]
+    assert person_of[uid("O-2490")] != person_of[ids[0]]
+    assert person_of[uid("O-2491")] != person_of[ids[0]]
+
+
+COMPOUND_VARIANTS = [
+    # (full name record, paternal surname only, split at the wrong token, namesake).
+    (
+        record("A-2501", given_name="Gabriel", family_name="García Márquez", dob="1977-03-06",
+               passport_no="CO7700306", passport_country="COL"),
+        record("O-2501", given_name="Gabriel", family_name="Garcia", dob="1977-03-06"),
+        record("B-2501", given_name="Gabriel García", family_name="Márquez", dob="1977-03-06"),
+        record("A-2502", given_name="Gabriel", family_name="García Lorca", dob="1981-09-12",
+               passport_no="CO8100912", passport_country="COL"),
+    ),
+    (
+        record("A-2511", given_name="Ana Lucía", family_name="Pérez de la Rosa",
+               dob="1992-12-01", passport_no="MX4410021", passport_country="MEX"),
+        record("O-2511", given_name="Ana Lucia", family_name="Perez", dob="1992-12-01"),
+        record("B-2511", given_name="Ana Lucía Pérez", family_name="de la Rosa",
+               dob="1992-12-01"),
+        record("A-2512", given_name="Ana Lucía", family_name="Pérez Gómez", dob="1992-12-01",
+               passport_no="MX5590374", passport_country="MEX"),
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("rows", COMPOUND_VARIANTS)
+def test_compound_surname_variants(
+    con: duckdb.DuckDBPyConnection, rows: tuple[dict[str, Any], ...]
+) -> None:
+    records_stage(con, rows)
+
+    link(con=con, progress=NullProgress())
+
+    full, paternal, split, namesake = (row["record_id"] for row in rows)
+    # The second variant's namesake shares given name, first surname and DOB: only the
+    # different second surname and passport tell them apart.
+    assert _partition(con) == _groups((full, paternal, split), (namesake,))
+
+
+@pytest.mark.parametrize(
+    ("left_dob", "right_dob"),
+    [("1990-05-08", "1990-08-05"), ("1975-01-12", "1975-12-01"), ("2002-03-04", "2002-04-03")],
+)
+def test_transposed_dob_pair_reviewed(
+    con: duckdb.DuckDBPyConnection, left_dob: str, right_dob: str
+) -> None:
+    rows = [
+        record("V-2601", given_name="Ilka", family_name="Saarinen", dob=left_dob, sex="F",
+               nationality="FIN"),
+        record("B-2601", given_name="Ilka", family_name="Saarinen", dob=right_dob, sex="F",
+               nationality="FIN"),
+    ]  # fmt: skip
+    records_stage(con, rows)
+
+    link(con=con, progress=NullProgress())
+
+    # Day and month transposed with nothing else shared: a reviewer decides.
+    outcomes = con.execute("SELECT outcome FROM pairs").fetchall()
+    assert outcomes == [("review",)]
+    assert _partition(con) == _groups(("V-2601",), ("B-2601",))
+
+
+def test_two_digit_year_records(con: duckdb.DuckDBPyConnection) -> None:
+    rows = [
+        # C-1101's "09-03-64" resolved to 1964 by ingest; it links to the arrival.
+        record("A-1101", given_name="Rashid", family_name="Oyelaran", dob="1964-03-09",
+               nationality="NGA", passport_no="NG6403091", passport_country="NGA"),
+        record("C-1101", given_name="Rashid", family_name="Oyelaran", dob="1964-03-09",
+               nationality="NGA"),
+        # B-1103's "15-08-20" fits 1920 and 2020: ingest stores no DOB and flags it.
+        record("A-1103", given_name="Lumi", family_name="Aaltonen", dob="2020-08-15",
+               nationality="FIN", passport_no="FI2008151", passport_country="FIN"),
+        record("B-1103", given_name="Lumi", family_name="Aaltonen", dob=None,
+               nationality="FIN", dob_quality="unresolved_century"),
+    ]  # fmt: skip
+    records_stage(con, rows)
+
+    link(con=con, progress=NullProgress())
+
+    person_of = _person_of(con)
+    assert person_of[uid("C-1101")] == person_of[uid("A-1101")]
+    # Without a DOB or a document the record is thin: review, never an automatic merge.
+    assert person_of[uid("B-1103")] != person_of[uid("A-1103")]
+    items = con.execute("SELECT record_uids FROM review_items WHERE kind = 'thin_record'")
+    assert [json.loads(value)[0] for (value,) in items.fetchall()] == [uid("B-1103")]

@@ -83,6 +83,53 @@ def test_veto_holds_through_chain(con: duckdb.DuckDBPyConnection) -> None:
     assert "different passports of the same country and different sex" in items[0][1]
 
 
+CHAIN_VARIANTS = {
+    # A and C share an A-number and an FBI number with B, which has no DOB, so tier-1
+    # rules link A-B and B-C; A and C contradict each other.
+    "dates of birth more than two years apart": [
+        record("B-3201", given_name="Idris", family_name="Kamara", dob="1980-02-11",
+               a_number="201100331"),
+        record("E-3201", given_name="Idris", family_name="Kamara", a_number="201100331",
+               fbi_number="FB77120"),
+        record("C-3201", given_name="Idris", family_name="Kamara", dob="1986-07-30",
+               fbi_number="FB77120"),
+    ],
+    "different given names with the same family name and date of birth": [
+        record("B-3301", given_name="Oskar", family_name="Brandvik", dob="1997-09-14",
+               a_number="209900141"),
+        record("E-3301", family_name="Brandvik", dob="1997-09-14", a_number="209900141",
+               fbi_number="FB99141"),
+        record("C-3301", given_name="Elias", family_name="Brandvik", dob="1997-09-14",
+               fbi_number="FB99141"),
+    ],
+    "different passports of the same country and different sex": [
+        record("A-3401", given_name="Kim", family_name="Lindqvist", dob="1990-10-10", sex="M",
+               passport_no="SE9000001", passport_country="SWE", a_number="203300101"),
+        record("B-3401", given_name="Kim", family_name="Lindqvist", dob="1990-10-10",
+               a_number="203300101", fbi_number="FB33101"),
+        record("C-3401", given_name="Kim", family_name="Lindqvist", dob="1990-10-10", sex="F",
+               passport_no="SE9000777", passport_country="SWE", fbi_number="FB33101"),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("reason", sorted(CHAIN_VARIANTS))
+def test_veto_chain_variants(con: duckdb.DuckDBPyConnection, reason: str) -> None:
+    rows = CHAIN_VARIANTS[reason]
+    records_stage(con, rows)
+
+    link(con=con, progress=NullProgress())
+
+    person_of = dict(con.execute("SELECT record_uid, person_id FROM person_records").fetchall())
+    first, middle, last = (uid(row["record_id"]) for row in rows)
+    assert person_of[first] != person_of[last]
+    assert person_of[middle] in (person_of[first], person_of[last])
+    items = con.execute("SELECT reason FROM review_items WHERE kind = 'veto'").fetchall()
+    reasons = [value for (value,) in items]
+    assert len(reasons) == 1
+    assert reason in reasons[0]
+
+
 def test_clusters_build_rejects_edge_across_veto() -> None:
     features = {name: {"group": group} for name, group in (("a", 1), ("b", 0), ("c", 2))}
 

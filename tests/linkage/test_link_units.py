@@ -17,7 +17,7 @@ from immigrationos.linkage.model import INPUT_TABLE, input_table_create, paramet
 from immigrationos.linkage.settings import LinkageSettings
 from immigrationos.linkage.vetoes import veto_reason
 
-NAME_EXACT = 9  # the "exact" level of the name comparison, counted from else = 0
+NAME_EXACT = 10  # the "exact" level of the name comparison, counted from else = 0
 
 
 def _features(**fields: Any) -> dict[str, Any]:
@@ -61,6 +61,17 @@ BASE = {"given_name": "Oskar", "family_name": "Brandvik", "dob": "1997-09-14", "
             "compound family names with different parts",
         ),
         ({"family_name": "Núñez Ordóñez"}, {"family_name": "Núñez"}, None),
+        (
+            {"family_name": "García Valenzuela"},
+            {"family_name": "Valenzuela García"},
+            "compound family names in the other order",
+        ),
+        ({"family_name": "García Valenzuela"}, {"family_name": "GARCIA VALENZUELA"}, None),
+        (
+            {"family_name": "García Valenzuela", "passport_no": "MD4357085"},
+            {"family_name": "Valenzuela García", "passport_no": "MD4357085"},
+            None,
+        ),
         (
             {"passport_no": "CJ3612485", "passport_country": "COL"},
             {"passport_no": "CA4353961", "passport_country": "COL"},

@@ -15,6 +15,12 @@ from immigrationos.cases.selectors import REVIEW_ITEMS_PER_PAGE
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def analyst_client(role_client: Any) -> Any:
+    """Return a client signed in as an analyst working on identity review."""
+    return role_client("analyst", office=None, purpose="identity_review")
+
+
 def _review(
     review_id: str, *, persons: list[str], records: list[str], probability: float
 ) -> dict[str, Any]:
@@ -66,18 +72,18 @@ def test_review_queue_requires_sign_in(client: Any, loaded_reviews: Any) -> None
     assert response["Location"].startswith("/login/?next=")
 
 
-def test_review_queue_order_open_case_first(officer_client: Any, loaded_reviews: Any) -> None:
+def test_review_queue_order_open_case_first(analyst_client: Any, loaded_reviews: Any) -> None:
     # R2 names P1, whose case is open, so it leads despite the lowest probability (0.55).
     # R3 (0.90) then R1 (0.61) follow by probability. R4 is decided and left out.
-    response = officer_client.get("/review/")
+    response = analyst_client.get("/review/")
     assert response.status_code == 200
     rows = list(response.context["page"])
     assert [row.item.review_id for row in rows] == ["R2", "R3", "R1"]
     assert [row.touches_open_case for row in rows] == [True, False, False]
 
 
-def test_review_queue_links_persons_and_records(officer_client: Any, loaded_reviews: Any) -> None:
-    text = officer_client.get("/review/").content.decode()
+def test_review_queue_links_persons_and_records(analyst_client: Any, loaded_reviews: Any) -> None:
+    text = analyst_client.get("/review/").content.decode()
     assert 'href="/persons/P1/"' in text
     assert 'href="/persons/P5/"' in text
     # Each record id links to the row of the person it is linked to.
@@ -85,12 +91,13 @@ def test_review_queue_links_persons_and_records(officer_client: Any, loaded_revi
     assert 'href="/persons/P4/#record-visas:V-0604"' in text
     assert "reason of R2" in text
     assert "0.550" in text
-    assert "Decisions are recorded in a later version" in text
+    assert "every later linkage run obeys it" in text
+    assert 'href="/review/R2/"' in text  # the item's detail page
     assert "protected from prioritisation" in text
     assert 'href="/review/" aria-current="page"' in text  # in the top navigation
 
 
-def test_review_queue_paginates(officer_client: Any, db: None) -> None:
+def test_review_queue_paginates(analyst_client: Any, db: None) -> None:
     # 51 undecided items with probabilities 0.000 .. 0.050: page 1 holds the 50 highest, so
     # the lowest (R00, probability 0) is alone on page 2.
     ReviewItem.objects.bulk_create(
@@ -104,22 +111,22 @@ def test_review_queue_paginates(officer_client: Any, db: None) -> None:
         )
         for n in range(REVIEW_ITEMS_PER_PAGE + 1)
     )
-    first = officer_client.get("/review/").context["page"]
-    second = officer_client.get("/review/", {"page": "2"}).context["page"]
+    first = analyst_client.get("/review/").context["page"]
+    second = analyst_client.get("/review/", {"page": "2"}).context["page"]
     assert len(first) == REVIEW_ITEMS_PER_PAGE
     assert first[0].item.review_id == "R50"
     assert [row.item.review_id for row in second] == ["R00"]
 
 
-def test_dashboard_links_review_count(officer_client: Any, loaded_reviews: Any) -> None:
-    response = officer_client.get("/")
+def test_dashboard_links_review_count(analyst_client: Any, loaded_reviews: Any) -> None:
+    response = analyst_client.get("/")
     # R1, R2 and R3 are undecided; R4 is decided.
     assert response.context["dashboard"].review_items_pending == 3
     assert '<a href="/review/">3 review items</a>' in response.content.decode()
 
 
-def test_person_page_review_section_links_others(officer_client: Any, loaded_reviews: Any) -> None:
-    response = officer_client.get("/persons/P5/")
+def test_person_page_review_section_links_others(analyst_client: Any, loaded_reviews: Any) -> None:
+    response = analyst_client.get("/persons/P5/")
     text = response.content.decode()
     detail = response.context["detail"]
     # Undecided first, then by probability: R1 (0.61), R2 (0.55), then decided R4.
@@ -135,25 +142,25 @@ def test_person_page_review_section_links_others(officer_client: Any, loaded_rev
     assert "distinct" in text  # R4's decision
 
 
-def test_person_page_without_reviews(officer_client: Any, loaded_reviews: Any) -> None:
-    text = officer_client.get("/persons/P2/").content.decode()
+def test_person_page_without_reviews(analyst_client: Any, loaded_reviews: Any) -> None:
+    text = analyst_client.get("/persons/P2/").content.decode()
     assert "No review items name this person." in text
     assert "pending review items" not in text
 
 
-def test_person_reviews_match_whole_id(officer_client: Any, loaded_reviews: Any) -> None:
+def test_person_reviews_match_whole_id(analyst_client: Any, loaded_reviews: Any) -> None:
     # "P1" must not match items naming only "P10" or "p1".
     ReviewItem.objects.create(
         review_id="R9", kind="pair", person_ids=["P10", "p1"], record_uids=[], reason="other"
     )
-    detail = officer_client.get("/persons/P1/").context["detail"]
+    detail = analyst_client.get("/persons/P1/").context["detail"]
     assert [row.item.review_id for row in detail.reviews] == ["R2"]
 
 
-def test_review_queue_view_is_audited(officer_client: Any, loaded_reviews: Any) -> None:
+def test_review_queue_view_is_audited(analyst_client: Any, loaded_reviews: Any) -> None:
     from immigrationos.audit.models import AuditEvent
 
-    officer_client.get("/review/")
+    analyst_client.get("/review/")
 
     event = AuditEvent.objects.get(action="review_queue_view")
     # R2 names P1 and P5, R3 names P3 and R1 names P4; the decided R4 is not shown.

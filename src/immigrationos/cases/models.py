@@ -61,6 +61,10 @@ class Person(models.Model):
     # TODO: a reviewer must decide what happens to a superseded person's case. Until then the
     # person (whom a re-link merged into another id) is kept and marked.
     superseded = models.BooleanField(default=False)
+    # Set when a reviewer merged this person into another: the surviving person id. The id
+    # stays as an alias whose person page redirects there, until the merge is reversed.
+    # db_default, because the operational load writes persons with raw SQL.
+    merged_into = models.CharField(max_length=64, blank=True, default="", db_default="")
     # The run that last changed this row, and a hash of what it wrote, so a re-load with
     # the same data writes nothing.
     changed_run_id = models.CharField(max_length=64, blank=True)
@@ -258,9 +262,103 @@ class ReviewItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The prior and each comparison's level and log2 Bayes factor for the item's pair, as
+    # staging's review_item_weights holds them; None when the pair was not scored.
+    weights = models.JSONField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.review_id
+
+
+class ReviewDecision(models.Model):
+    """A reviewer's decision on a review item, or a supervisor's split on a person page.
+
+    The operational store is authoritative for decisions: before each link run the decisions
+    in force (not revoked, not skips) are exported to staging as linkage constraints. The
+    first record uid is the decided record, and the decision relates it to each of the others:
+    accept means the same person (must-link), reject means different persons (cannot-link).
+    """
+
+    class Kind(models.TextChoices):
+        ACCEPT = "accept", "Same person"
+        REJECT = "reject", "Different persons"
+        SKIP = "skip", "Skipped"
+
+    review_id = models.CharField(max_length=128, blank=True, db_index=True)
+    record_uids = models.JSONField(default=list)
+    decision = models.CharField(max_length=16, choices=Kind.choices)
+    reason = models.TextField(blank=True)
+    # The veto or conflict text the reviewer was shown, so a must-link overrides that veto
+    # and no other.
+    veto_seen = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoke_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="skip") | ~Q(reason=""),
+                name="review_decision_reason_required",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"decision {self.pk} ({self.decision})"
+
+
+class IdentityChange(models.Model):
+    """A merge of two persons or a split of records into a new person, and its reversal.
+
+    ``records_moved`` maps each moved record uid to [person before, person after], and
+    ``persons_before`` holds the changed person rows' flags before the change, so a
+    supervisor's reversal restores the prior persons and ids exactly.
+    """
+
+    class Kind(models.TextChoices):
+        MERGE = "merge", "Merge"
+        SPLIT = "split", "Split"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    person_ids_before = models.JSONField(default=list)
+    person_ids_after = models.JSONField(default=list)
+    records_moved = models.JSONField(default=dict)
+    persons_before = models.JSONField(default=dict)
+    created_person_id = models.CharField(max_length=64, blank=True)
+    decision = models.ForeignKey(
+        ReviewDecision, on_delete=models.PROTECT, related_name="identity_changes"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    reason = models.TextField()
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reverse_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"
 
 
 class PipelineRun(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -332,36 +332,6 @@ def _json_list_contains(field_name: str, value: str) -> Q:
     # SQLite has no JSON containment lookup, so the quoted value is searched in the JSON
     # text. This can also match a differently cased value, which the caller filters out.
     return Q(**{f"{field_name}__icontains": json.dumps(value)})
-
-
-def review_queue_page_get(*, page: str | int | None) -> Page[ReviewRow]:
-    """Return one page of the review items waiting for a decision.
-
-    Items naming a person with an open case come first, then higher match probability, then
-    the review id. A bad page number gives the nearest page.
-    """
-    # NOTE: the queue is ordered in Python because person_ids is a JSON list, so each page view
-    # reads the ids of every undecided item. Timed only on the demo's queue of about 30 items.
-    pending = list(
-        ReviewItem.objects.filter(decision="")
-        .order_by("review_id")
-        .values_list("review_id", "person_ids", "match_probability")
-    )
-    person_ids = {pid for _rid, ids, _prob in pending for pid in _as_list(ids)}
-    open_case_persons = _persons_with_open_case(person_ids)
-    pending.sort(
-        key=lambda row: (
-            not any(pid in open_case_persons for pid in _as_list(row[1])),
-            -(row[2] if row[2] is not None else -1.0),
-            row[0],
-        )
-    )
-    # Only the requested page's items are read in full and resolved to persons and records.
-    paginated = Paginator([review_id for review_id, _ids, _prob in pending], REVIEW_ITEMS_PER_PAGE)
-    id_page = paginated.get_page(page)
-    items = ReviewItem.objects.in_bulk(list(id_page.object_list))
-    rows = _review_rows([items[rid] for rid in id_page.object_list if rid in items])
-    return Page(rows, id_page.number, cast("Paginator[ReviewRow]", paginated))
 
 
 def _persons_with_open_case(person_ids: set[str]) -> set[str]:

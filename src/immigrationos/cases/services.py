@@ -17,6 +17,7 @@ from immigrationos.cases import bulk, snapshot, writers
 from immigrationos.cases.cases_open import CaseCounts, cases_sync
 from immigrationos.cases.conf import case_open_max_tier
 from immigrationos.cases.models import PipelineRun
+from immigrationos.cases.review_queue import review_weights_load
 from immigrationos.progress import Progress
 
 logger = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ def operational_store_load(
             periods_written = writers.periods_write(periods, changed=changed)
             handle.advance(len(changed))
         writers.reviews_write(reviews)
+        review_weights_load(con=con)
         with progress.stage("load cases", total=None):
             counts: CaseCounts = cases_sync(
                 persons=persons, priorities=priorities, max_tier=max_tier, run_id=run_id, now=now

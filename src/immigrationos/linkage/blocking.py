@@ -23,10 +23,20 @@ _DOB_SLIP = (
 
 # (name, key expressions over the input table, condition on the pair or None). A record
 # gets one key per expression; two records pair when any of their keys agree. The DOB with
-# either phonetic name part pairs swapped names, a typo in the other part and wrongly split
-# compound names, without pairing everyone born on one day.
+# either phonetic or romanisation key of a name part pairs swapped names, a typo or another
+# romanisation in the other part and wrongly split compound names, without pairing everyone
+# born on one day.
 BLOCKING_KEYS: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
-    ("dob_name_part", ("dob_s || '|' || given_ph", "dob_s || '|' || family_ph"), None),
+    (
+        "dob_name_part",
+        (
+            "dob_s || '|' || given_ph",
+            "dob_s || '|' || family_ph",
+            "dob_s || '|t|' || given_tl",
+            "dob_s || '|t|' || family_tl",
+        ),
+        None,
+    ),
     ("passport", ("passport_no",), None),
     ("a_number", ("a_number",), None),
     ("fbi_number", ("fbi_number",), None),

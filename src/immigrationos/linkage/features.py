@@ -15,6 +15,7 @@ from immigrationos.linkage.normalise import (
     document_key,
     fold_tokens,
     phonetic_key,
+    romanisation_key,
     strip_particles,
 )
 
@@ -31,6 +32,7 @@ _RECORD_COLUMNS = (
     "passport_country",
     "a_number",
     "fbi_number",
+    "country_of_birth",
 )
 
 # dob_quality values under which the staged DOB must not be compared.
@@ -48,10 +50,13 @@ FEATURE_SCHEMA = pa.schema(
         ("name_tokens", pa.list_(pa.string())),
         ("given_ph", pa.string()),
         ("family_ph", pa.string()),
+        ("given_tl", pa.string()),
+        ("family_tl", pa.string()),
         ("dob", pa.date32()),
         ("dob_s", pa.string()),
         ("sex", pa.string()),
         ("nationality", pa.string()),
+        ("country_of_birth", pa.string()),
         ("passport_no", pa.string()),
         ("passport_country", pa.string()),
         ("a_number", pa.string()),
@@ -94,12 +99,16 @@ def _name_features(given: str | None, family: str | None) -> dict[str, Any]:
         "name_tokens": tokens,
         "given_ph": phonetic_key(given_tokens[0]) if given_tokens else None,
         "family_ph": phonetic_key(family_tokens[0]) if family_tokens else None,
+        "given_tl": romanisation_key(given_tokens),
+        "family_tl": romanisation_key(family_tokens, family=True),
     }
 
 
 def _feature_row(row: tuple[Any, ...]) -> dict[str, Any]:
     (uid, source, given, family, dob, dob_quality, sex, nationality, passport, passport_country,
-     a_number, fbi) = row  # fmt: skip
+     a_number, fbi) = row[:12]  # fmt: skip
+    # Rows built by hand may stop after the first 12 columns: country of birth is then missing.
+    country_of_birth = row[12] if len(row) > 12 else None
     names = _name_features(given, family)
     if dob_quality and any(word in dob_quality.lower() for word in _UNRESOLVED_DOB):
         dob = None
@@ -116,6 +125,7 @@ def _feature_row(row: tuple[Any, ...]) -> dict[str, Any]:
         "dob_s": dob.isoformat() if isinstance(dob, date) else None,
         "sex": sex if sex in ("M", "F") else None,
         "nationality": _upper(nationality),
+        "country_of_birth": _upper(country_of_birth),
         "passport_no": passport_no,
         "passport_country": _upper(passport_country),
         "a_number": a_key,

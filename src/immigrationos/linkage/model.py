@@ -178,27 +178,98 @@ def _common_name_cap(levels: list[dict[str, Any]]) -> None:
         common["u_probability"] = min(1.0, common["m_probability"] / ratio_exact)
 
 
+def name_frequencies_create(*, con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``lk_given_frequency`` and ``lk_family_frequency`` from ``INPUT_TABLE``.
+
+    Each holds, per comparison form of a name part, ``ratio``: the chance that two random
+    identities share some value of that part, over the share of identities with this value.
+    It is 1 for a name of average frequency and below 1 for a more common one, the factor
+    splink's term-frequency adjustment applies (u of the level over the term's frequency).
+    An identity is one distinct (given name, family name, DOB), so a person's many records
+    count once. One person's DOB typo or missing DOB still counts as a second identity.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE lk_identities AS
+        SELECT DISTINCT given_c, family_c, dob FROM {INPUT_TABLE}
+        WHERE given_c IS NOT NULL AND family_c IS NOT NULL
+        """
+    )
+    for part in ("given", "family"):
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE lk_{part}_frequency AS
+            WITH counts AS (
+                SELECT {part}_c AS name, CAST(count(*) AS DOUBLE) AS n
+                FROM lk_identities GROUP BY {part}_c
+            ),
+            totals AS (SELECT sum(n) AS total, sum(n * n) AS squares FROM counts)
+            SELECT name, squares / (total * n) AS ratio FROM counts, totals
+            """
+        )
+    con.execute("DROP TABLE lk_identities")
+
+
+def _frequency_log2_sql(name_frequency_adjustment: str) -> str:
+    # Only exact agreement on both name parts is adjusted. The two parts' factors multiply:
+    # each part divides out its own chance agreement once, so nothing is counted twice.
+    if name_frequency_adjustment == "off":
+        return "0.0"
+    factor = "log2(g.ratio * f.ratio)"
+    if name_frequency_adjustment == "down_only":
+        factor = f"least(0.0, {factor})"
+    return (
+        'CASE WHEN p."given_c_l" = p."given_c_r" AND p."family_c_l" = p."family_c_r" '
+        f"THEN {factor} ELSE 0.0 END"
+    )
+
+
 def pairs_score(
-    *, linker: Linker, con: duckdb.DuckDBPyConnection, min_probability: float
+    *,
+    linker: Linker,
+    con: duckdb.DuckDBPyConnection,
+    min_probability: float,
+    name_frequency_adjustment: str = "down_only",
 ) -> pa.Table:
     """Score the pairs in ``PAIRS_TABLE`` and return those worth a decision, by record uids.
 
-    A pair is returned when its probability reaches ``min_probability`` or when it shares a
-    passport, A-number or FBI number (tier 1 applies whatever the score).
+    ``name_frequency_adjustment`` ("down_only", "off" or "full", as in ``LinkageSettings``)
+    sets how exact agreement on a name is weighed by the name's frequency. The returned
+    match_weight and match_probability include that adjustment, which no gamma column
+    shows. A pair is returned when its probability reaches ``min_probability`` or when it
+    shares a passport, A-number or FBI number (tier 1 applies whatever the score).
 
-    Columns: unique_id_l, unique_id_r, match_weight, match_probability and the comparison
-    levels gamma_name and gamma_dob that the decision rules read.
+    Columns: unique_id_l, unique_id_r, match_weight, match_probability and every
+    comparison's level as ``gamma_<comparison>``. The decision rules read gamma_name and
+    gamma_dob, and the review page turns all of them into per-comparison weights.
     """
     db_api = linker._db_api
     blocked = db_api.register(PAIRS_TABLE, table_name="lk_registered_pairs")
     linker.table_management.register_blocked_pairs_for_predict(blocked)
     predictions = linker.inference.predict(warning_mode="never")
+    joins = ""
+    if name_frequency_adjustment != "off":
+        name_frequencies_create(con=con)
+        joins = (
+            'LEFT JOIN lk_given_frequency g ON g.name = p."given_c_l" '
+            'LEFT JOIN lk_family_frequency f ON f.name = p."family_c_l"'
+        )
+    # An unadjusted pair keeps splink's own probability, so runs compare bit for bit.
+    probability = (
+        "CASE WHEN adjusted_weight = match_weight THEN match_probability "
+        "ELSE 1.0 / (1.0 + pow(2.0, -adjusted_weight)) END"
+    )
     return con.sql(
         f"""
-        SELECT unique_id_l, unique_id_r, match_weight, match_probability,
-               gamma_name, gamma_dob, gamma_passport
-        FROM {predictions.physical_name}
-        WHERE match_probability >= {float(min_probability)!r}
+        WITH adjusted AS (
+            SELECT p.*, p.match_weight + {_frequency_log2_sql(name_frequency_adjustment)}
+                   AS adjusted_weight
+            FROM {predictions.physical_name} p {joins}
+        )
+        SELECT unique_id_l, unique_id_r, adjusted_weight AS match_weight,
+               {probability} AS match_probability, COLUMNS('^gamma_')
+        FROM adjusted
+        WHERE {probability} >= {float(min_probability)!r}
            OR passport_no_l = passport_no_r
            OR a_number_l = a_number_r
            OR fbi_number_l = fbi_number_r

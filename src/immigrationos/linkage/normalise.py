@@ -38,6 +38,8 @@ PARTICLES = frozenset(
 )  # fmt: skip
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
+# Apostrophes join the letters around them: passport zones write O'Brien as OBRIEN.
+_APOSTROPHES = re.compile("['\u2019\u02bc`]")
 
 
 @lru_cache(maxsize=200_000)
@@ -47,6 +49,7 @@ def fold_tokens(value: str | None) -> tuple[str, ...]:
         return ()
     text = unicodedata.normalize("NFKD", value.translate(_NON_DECOMPOSING))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).upper()
+    text = _APOSTROPHES.sub("", text)
     text = _NON_ALNUM.sub(" ", text)
     return tuple(
         _DIGRAPHS.sub(lambda match: _DIGRAPH_BASE[match.group(0)], token) for token in text.split()
@@ -65,6 +68,70 @@ def phonetic_key(token: str | None) -> str | None:
     if not token:
         return None
     return jellyfish.metaphone(token) or token
+
+
+# Spelling rules, applied in order before vowels are dropped, that map the legal
+# romanisations of one Arabic, Cyrillic or Chinese name onto one spelling. They cover Pinyin
+# and Wade-Giles (Zhang / Chang, Xu / Hsu, Zhihui / Chih-hui), Russian and Ukrainian
+# transliteration (Aleksandr / Alexander, Sergey / Serhiy) and Arabic (Qureshi / Kureshi,
+# Khadija / Khadijah). Ukrainian writes H where Russian writes G, so both become G.
+_ROMANISATION_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"TCH", "CH"),
+        (r"KS", "X"),
+        (r"HS", "X"),
+        (r"SH", "X"),
+        (r"ZH", "J"),
+        (r"KH", "K"),
+        (r"CH", "J"),
+        (r"QU", "K"),
+        (r"Q", "J"),
+        (r"IEN", "IAN"),
+        (r"IH(?![AEIOUY])", "I"),
+        (r"(?:IY|II)$", "I"),
+        (r"([AEIOU])H$", r"\1"),
+        (r"^[YI](?=[AEIOU])", ""),
+        (r"(?<=.)H", "G"),
+    )
+)
+# NOTE: dropping vowels also merges some distinct names (Mohammed and Mahmoud both give
+# MGMD), so the twins veto in ``vetoes`` does not treat equal keys as one given name.
+_LATER_VOWELS = re.compile(r"(?<=.)[AEIOUY]")
+_REPEATS = re.compile(r"(.)\1+")
+_FIRST_LATER_VOWELS = re.compile(r"(?<=.)[AEIOUY]+")
+# Without vowels, names this short collide: "Zhen Chen" and "Jun Qian" would share keys.
+_SHORT_KEY = 2
+# A fused Arabic article ("Almasri", "Elsayed"). A separate one is a particle.
+_FUSED_ARTICLE = re.compile(r"^(?:AL|EL)(?=[A-Z]{4})")
+
+
+@lru_cache(maxsize=200_000)
+def romanisation_key(tokens: tuple[str, ...], *, family: bool = False) -> str | None:
+    """Return one key for the romanisations of a name part given as ``fold_tokens`` output.
+
+    The tokens are joined, so "Chih-hui" and "Zhihui" meet. A leading vowel becomes A,
+    later vowels are dropped and repeated letters collapse. A name of at most two letters
+    without its vowels keeps its first later vowel group (Y read as I), so Zhou, Zhu and
+    Zhao stay apart.
+    With ``family`` a fused Arabic article is dropped, as ``strip_particles`` drops a
+    separate one.
+    """
+    text = "".join(tokens)
+    if family:
+        text = _FUSED_ARTICLE.sub("", text)
+    for pattern, replacement in _ROMANISATION_RULES:
+        text = pattern.sub(replacement, text)
+    if not text:
+        return None
+    if text[0] in "AEIOUY":
+        text = "A" + text[1:]
+    consonants = _LATER_VOWELS.sub("", text)
+    key = _REPEATS.sub(r"\1", consonants)
+    vowels = _FIRST_LATER_VOWELS.search(text)
+    if len(consonants) <= _SHORT_KEY and vowels is not None:
+        key += "-" + _REPEATS.sub(r"\1", vowels.group(0).replace("Y", "I"))
+    return key
 
 
 _DIGITS = re.compile(r"\D+")

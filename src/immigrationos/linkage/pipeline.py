@@ -1,13 +1,14 @@
 """``immigrationos link``: resolve staged records into persons.
 
-Reads ``records`` and replaces ``pairs``, ``person_records`` and ``review_items``; updates
+Reads ``records`` and the reviewer constraints in ``link_constraints``, and replaces
+``pairs``, ``person_records``, ``review_items`` and ``review_item_weights``; updates
 ``person_id_map`` so person ids survive re-runs.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ import pyarrow as pa
 from immigrationos import staging
 from immigrationos.linkage.blocking import candidate_pairs_build
 from immigrationos.linkage.clustering import Clustering, Edge, clusters_build
+from immigrationos.linkage.constraints import CANNOT_LINK, constraints_load
 from immigrationos.linkage.decisions import LINK, REVIEW, pair_decide
 from immigrationos.linkage.features import feature_rows_build, features_table, records_fetch
 from immigrationos.linkage.ids import person_ids_assign
@@ -25,20 +27,29 @@ from immigrationos.linkage.model import (
     PAIRS_TABLE,
     input_table_create,
     linker_build,
+    model_save,
     pairs_score,
 )
 from immigrationos.linkage.review import (
     REVIEW_SCHEMA,
+    WEIGHTS_SCHEMA,
     ReviewItem,
     ScoredPair,
     review_items_build,
+    review_weights_build,
 )
 from immigrationos.linkage.settings import LinkageSettings
 from immigrationos.progress import Progress
 
 logger = logging.getLogger(__name__)
 
-_OUTPUT_TABLES = ("pairs", "person_records", "person_id_map", "review_items")
+_OUTPUT_TABLES = (
+    "pairs",
+    "person_records",
+    "person_id_map",
+    "review_items",
+    "review_item_weights",
+)
 
 
 @dataclass
@@ -57,12 +68,18 @@ class LinkReport:
     prior: float = 0.0
     link_threshold: float = 0.0
     review_threshold: float = 0.0
+    constraints: int = 0
+    # "full", or "incremental" when only records new since the last run were linked.
+    mode: str = "full"
     timings: dict[str, float] = field(default_factory=dict)
+    # The splink model dict that scored this run, for the review page's weights.
+    model: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def render(self) -> str:
         """Return the report as aligned lines for the terminal."""
         model = f"EM-trained, u sampled with seed {self.seed}" if self.trained else "packaged"
         lines = [
+            f"mode                   {self.mode:>10}",
             f"records                {self.records:>10,}",
             f"candidate pairs        {self.candidate_pairs:>10,}"
             f"  ({self.oversized_blocks:,} oversized blocks skipped)",
@@ -70,6 +87,7 @@ class LinkReport:
             f"review items           {self.review_items:>10,}",
             f"persons                {self.persons:>10,}",
             f"clusters split by veto {self.clusters_split_by_veto:>10,}",
+            f"reviewer constraints   {self.constraints:>10,}",
             f"model                  {model}; prior {self.prior:.3g}; thresholds link "
             f"{self.link_threshold:g}, review {self.review_threshold:g}",
         ]
@@ -97,6 +115,8 @@ def link(
         features = features_table(feature_rows=feature_rows)
     report.records = features.num_rows
     by_uid = {row["unique_id"]: row for row in feature_rows}
+    constraints = constraints_load(con=con)
+    report.constraints = len(constraints)
 
     scored = _pairs_scored(features=features, settings=settings, report=report, progress=progress)
 
@@ -109,7 +129,9 @@ def link(
             for pair in pairs
             if pair.outcome == LINK
         ]
-        clustering = clusters_build(uids=by_uid, edges=edges, features=by_uid)
+        clustering = clusters_build(
+            uids=by_uid, edges=edges, features=by_uid, constraints=constraints
+        )
         pairs = _rejected_to_review(pairs=pairs, clustering=clustering)
         previous = dict(con.execute("SELECT record_uid, person_id FROM person_id_map").fetchall())
         person_ids = person_ids_assign(clusters=clustering.clusters, previous=previous)
@@ -119,7 +141,17 @@ def link(
             for uid in cluster
         }
         thin = {uid for uid, row in by_uid.items() if row["thin"]}
-        items = review_items_build(pairs=pairs, person_of=person_of, thin_uids=thin)
+        kept_apart = frozenset(c.pair for c in constraints if c.kind == CANNOT_LINK)
+        items = review_items_build(
+            pairs=pairs, person_of=person_of, thin_uids=thin, kept_apart=kept_apart
+        )
+        weights: list[dict[str, Any]] = []
+        if report.model:
+            weights = review_weights_build(
+                items=items,
+                scored={(row["unique_id_l"], row["unique_id_r"]): row for row in scored},
+                model=report.model,
+            )
 
     with progress.stage("persist"):
         _persist(
@@ -128,6 +160,7 @@ def link(
             clustering=clustering,
             person_of=person_of,
             items=items,
+            weights=weights,
             settings=settings,
         )
 
@@ -169,9 +202,13 @@ def _pairs_scored(
         with progress.stage("train"):
             linker, run = linker_build(con=work, settings=settings, records=features.num_rows)
         report.trained, report.seed, report.prior = run.trained, run.seed, run.prior
+        report.model = model_save(linker=linker)
         with progress.stage("predict", total=blocking.candidate_pairs):
             predictions = pairs_score(
-                linker=linker, con=work, min_probability=settings.store_min_probability
+                linker=linker,
+                con=work,
+                min_probability=settings.store_min_probability,
+                name_frequency_adjustment=settings.name_frequency_adjustment,
             )
         scored: list[dict[str, Any]] = predictions.to_pylist()
         return scored
@@ -241,6 +278,50 @@ def _rejected_to_review(*, pairs: list[ScoredPair], clustering: Clustering) -> l
     return updated
 
 
+def person_rows_build(*, person_of: Mapping[str, str], accepted: Sequence[Edge]) -> pa.Table:
+    """Return ``person_records`` rows: each record with its strongest accepted edge."""
+    best_edge: dict[str, Edge] = {}
+    for edge in accepted:
+        for uid in (edge.uid_l, edge.uid_r):
+            current = best_edge.get(uid)
+            if current is None or edge.probability > current.probability:
+                best_edge[uid] = edge
+    return pa.table(
+        {
+            "record_uid": pa.array(list(person_of), pa.string()),
+            "person_id": pa.array(list(person_of.values()), pa.string()),
+            "match_probability": pa.array(
+                [best_edge[uid].probability if uid in best_edge else 1.0 for uid in person_of],
+                pa.float64(),
+            ),
+            "link_rule": pa.array(
+                [best_edge[uid].rule if uid in best_edge else "singleton" for uid in person_of],
+                pa.string(),
+            ),
+        }
+    )
+
+
+def pair_rows_build(*, pairs: Sequence[ScoredPair], settings: LinkageSettings) -> pa.Table:
+    """Return ``pairs`` rows: every decided pair except no_link pairs scored below the floor."""
+    kept = [
+        pair
+        for pair in pairs
+        if pair.outcome != "no_link" or pair.probability >= settings.store_min_probability
+    ]
+    return pa.table(
+        {
+            "record_uid_l": pa.array([pair.uid_l for pair in kept], pa.string()),
+            "record_uid_r": pa.array([pair.uid_r for pair in kept], pa.string()),
+            "match_weight": pa.array([pair.match_weight for pair in kept], pa.float64()),
+            "match_probability": pa.array([pair.probability for pair in kept], pa.float64()),
+            "outcome": pa.array([pair.outcome for pair in kept], pa.string()),
+            "rule": pa.array([pair.rule for pair in kept], pa.string()),
+            "veto": pa.array([pair.veto for pair in kept], pa.string()),
+        }
+    )
+
+
 def _persist(
     *,
     con: duckdb.DuckDBPyConnection,
@@ -248,48 +329,19 @@ def _persist(
     clustering: Clustering,
     person_of: Mapping[str, str],
     items: list[ReviewItem],
+    weights: list[dict[str, Any]],
     settings: LinkageSettings,
 ) -> None:
-    best_edge: dict[str, Edge] = {}
-    for edge in clustering.accepted:
-        for uid in (edge.uid_l, edge.uid_r):
-            current = best_edge.get(uid)
-            if current is None or edge.probability > current.probability:
-                best_edge[uid] = edge
-    person_rows = pa.table(
-        {
-            "record_uid": list(person_of),
-            "person_id": list(person_of.values()),
-            "match_probability": [
-                best_edge[uid].probability if uid in best_edge else 1.0 for uid in person_of
-            ],
-            "link_rule": [
-                best_edge[uid].rule if uid in best_edge else "singleton" for uid in person_of
-            ],
-        }
-    )
-    kept = [
-        pair
-        for pair in pairs
-        if pair.outcome != "no_link" or pair.probability >= settings.store_min_probability
-    ]
-    pair_rows = pa.table(
-        {
-            "record_uid_l": [pair.uid_l for pair in kept],
-            "record_uid_r": [pair.uid_r for pair in kept],
-            "match_weight": pa.array([pair.match_weight for pair in kept], pa.float64()),
-            "match_probability": pa.array([pair.probability for pair in kept], pa.float64()),
-            "outcome": [pair.outcome for pair in kept],
-            "rule": [pair.rule for pair in kept],
-            "veto": pa.array([pair.veto for pair in kept], pa.string()),
-        }
-    )
+    person_rows = person_rows_build(person_of=person_of, accepted=clustering.accepted)
+    pair_rows = pair_rows_build(pairs=pairs, settings=settings)
     review_rows = pa.Table.from_pylist([item.as_dict() for item in items], schema=REVIEW_SCHEMA)
+    weight_rows = pa.Table.from_pylist(weights, schema=WEIGHTS_SCHEMA)
 
     views = {
         "lk_pair_rows": pair_rows,
         "lk_person_rows": person_rows,
         "lk_review_rows": review_rows,
+        "lk_weight_rows": weight_rows,
     }
     with staging.transaction(con, views=views):
         con.execute(
@@ -309,5 +361,9 @@ def _persist(
         con.execute(
             "INSERT INTO review_items SELECT review_id, kind, CAST(record_uids AS JSON), "
             "CAST(person_ids AS JSON), match_probability, reason FROM lk_review_rows"
+        )
+        con.execute(
+            "INSERT INTO review_item_weights SELECT review_id, record_uid_l, record_uid_r, "
+            "prior_weight, match_weight, CAST(comparisons AS JSON) FROM lk_weight_rows"
         )
         con.execute("DROP TABLE lk_id_map")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import pyarrow as pa
 
@@ -17,6 +19,17 @@ REVIEW_SCHEMA = pa.schema(
         ("person_ids", pa.string()),
         ("match_probability", pa.float64()),
         ("reason", pa.string()),
+    ]
+)
+
+WEIGHTS_SCHEMA = pa.schema(
+    [
+        ("review_id", pa.string()),
+        ("record_uid_l", pa.string()),
+        ("record_uid_r", pa.string()),
+        ("prior_weight", pa.float64()),
+        ("match_weight", pa.float64()),
+        ("comparisons", pa.string()),
     ]
 )
 
@@ -72,15 +85,27 @@ def review_items_build(
     pairs: Sequence[ScoredPair],
     person_of: Mapping[str, str],
     thin_uids: set[str],
+    kept_apart: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[ReviewItem]:
     """Return the review queue: one item per pair of persons and one per thin record.
 
     A pair whose two records already sit in one person needs no decision. Among pairs
     joining the same two persons only the strongest is kept; the others carry no new question.
+    ``kept_apart`` holds sorted record-uid pairs that a reviewer decided are different
+    persons. Two persons holding such a pair get no pair item, and a thin record is not
+    offered a person it was kept apart from.
     """
+    persons_apart = {
+        tuple(sorted((person_of[uid_l], person_of[uid_r])))
+        for uid_l, uid_r in kept_apart
+        if uid_l in person_of and uid_r in person_of
+    }
     best: dict[tuple[str, str, str], ScoredPair] = {}
     thin_candidates: dict[str, list[ScoredPair]] = {}
     for pair in pairs:
+        low, high = sorted((person_of[pair.uid_l], person_of[pair.uid_r]))
+        if (low, high) in persons_apart:
+            continue
         if pair.uid_l in thin_uids or pair.uid_r in thin_uids:
             for uid in (pair.uid_l, pair.uid_r):
                 if uid in thin_uids:
@@ -92,7 +117,6 @@ def review_items_build(
         if person_l == person_r:
             continue
         kind = "veto" if pair.veto else "pair"
-        low, high = sorted((person_l, person_r))
         key = (kind, low, high)
         current = best.get(key)
         if current is None or _stronger(pair, current):
@@ -156,3 +180,77 @@ def _thin_item(
         reason="thin record (no document, and no full name with DOB) is never merged "
         "automatically; candidate persons listed",
     )
+
+
+@dataclass(frozen=True)
+class ComparisonWeight:
+    """One comparison's level for a pair and its log2 Bayes factor (None when untrained)."""
+
+    comparison: str
+    level: str
+    gamma: int
+    log2_bayes_factor: float | None
+
+
+def level_weights_build(model: Mapping[str, Any]) -> dict[str, dict[int, tuple[str, float | None]]]:
+    """Return comparison -> gamma -> (level label, log2 Bayes factor) from a splink model dict.
+
+    splink numbers the levels of a comparison from the last (else = 0) upwards, and the null
+    level is -1 with a Bayes factor of 1. A level without both m and u gets None.
+    """
+    weights: dict[str, dict[int, tuple[str, float | None]]] = {}
+    for comparison in model["comparisons"]:
+        levels = comparison["comparison_levels"]
+        counted = [level for level in levels if not level.get("is_null_level")]
+        by_gamma: dict[int, tuple[str, float | None]] = {-1: ("null", 0.0)}
+        for index, level in enumerate(counted):
+            m, u = level.get("m_probability"), level.get("u_probability")
+            log2_bf = math.log2(float(m) / float(u)) if m and u else None
+            by_gamma[len(counted) - 1 - index] = (str(level["label_for_charts"]), log2_bf)
+        weights[str(comparison["output_column_name"])] = by_gamma
+    return weights
+
+
+def prior_weight(probability: float) -> float:
+    """Return the prior as a match weight: log2 of the prior odds."""
+    return math.log2(probability / (1.0 - probability))
+
+
+def review_weights_build(
+    *,
+    items: Sequence[ReviewItem],
+    scored: Mapping[tuple[str, str], Mapping[str, Any]],
+    model: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """Return one ``review_item_weights`` row per item whose first pair was scored.
+
+    The first two record uids of an item are its pair (for a thin record, the record and its
+    strongest candidate). ``scored`` maps (unique_id_l, unique_id_r) to the prediction row,
+    with a ``gamma_<comparison>`` column per comparison.
+    """
+    levels = level_weights_build(model)
+    prior = prior_weight(float(model["probability_two_random_records_match"]))
+    rows = []
+    for item in items:
+        if len(item.record_uids) < 2:
+            continue
+        uid_l, uid_r = sorted(item.record_uids[:2])
+        row = scored.get((uid_l, uid_r)) or scored.get((uid_r, uid_l))
+        if row is None:
+            continue
+        parts = []
+        for comparison, by_gamma in levels.items():
+            gamma = int(row.get(f"gamma_{comparison}", -1))
+            label, log2_bf = by_gamma.get(gamma, ("unknown level", None))
+            parts.append(asdict(ComparisonWeight(comparison, label, gamma, log2_bf)))
+        rows.append(
+            {
+                "review_id": item.review_id,
+                "record_uid_l": uid_l,
+                "record_uid_r": uid_r,
+                "prior_weight": prior,
+                "match_weight": float(row["match_weight"]),
+                "comparisons": json.dumps(parts),
+            }
+        )
+    return rows

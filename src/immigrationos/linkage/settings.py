@@ -9,6 +9,7 @@ from immigrationos.linkage.errors import LinkageSettingsError
 
 LINK_THRESHOLD_ENV = "IMMIGRATIONOS_LINK_THRESHOLD"
 REVIEW_THRESHOLD_ENV = "IMMIGRATIONOS_REVIEW_THRESHOLD"
+NAME_FREQUENCY_ADJUSTMENTS = ("down_only", "off", "full")
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,10 @@ class LinkageSettings:
     """
 
     # Chosen from measured precision on synthetic populations (`immigrationos synth --seed 1`,
-    # default profile, then `immigrationos evaluate`). At 20,000 persons precision was 1.0
-    # at 0.9, 0.97, 0.99 and 0.999, with recall 0.9897, 0.9897, 0.9897 and 0.9868. At
-    # 100,000 persons: 0.97 gave precision 0.99964 and 21 wrongful merges, 0.99 gave
-    # 0.99987 and 6, 0.999 gave 0.99988 and 5 but recall fell from 0.9893 to 0.9855.
+    # default profile, then `immigrationos evaluate`; docs/benchmarks.md, "Linkage
+    # thresholds"). At 20,000 persons precision was 1.0 at 0.97, 0.99 and 0.999. At 100,000
+    # persons 0.99 gave precision 0.99992, recall 0.98823 and 4 wrongful merges, while 0.995
+    # gave 0.99993, 0.98580 and 3: one merge fewer for about 1,800 more missed true pairs.
     link_threshold: float = 0.99
     # NOTE: the review band's lower bound is not tuned; it sets queue size, not precision.
     review_threshold: float = 0.5
@@ -34,6 +35,11 @@ class LinkageSettings:
     # A full name is "common" when records carrying it show at least this many distinct
     # DOBs, i.e. several different people; its exact agreement then counts as weaker evidence.
     common_name_min_dobs: int = 4
+    # Term-frequency adjustment of exact name agreement: "down_only" lowers the weight of
+    # names more frequent than average and never raises it, "off" leaves it out, and
+    # "full" also raises rare names above the level's weight. "full" exists to measure what
+    # the cap prevents and is not meant for real runs.
+    name_frequency_adjustment: str = "down_only"
     # Below this many records the packaged, pre-trained parameters are used as they are.
     min_records_to_train: int = 5_000
     seed: int = 20261204
@@ -52,6 +58,11 @@ class LinkageSettings:
             problems.append(
                 f"review_threshold={self.review_threshold!r} must not exceed "
                 f"link_threshold={self.link_threshold!r}"
+            )
+        if self.name_frequency_adjustment not in NAME_FREQUENCY_ADJUSTMENTS:
+            problems.append(
+                f"name_frequency_adjustment={self.name_frequency_adjustment!r} must be one of "
+                + ", ".join(NAME_FREQUENCY_ADJUSTMENTS)
             )
         if self.max_block_size < 2:
             problems.append(f"max_block_size={self.max_block_size!r} must be at least 2")

@@ -64,6 +64,15 @@ def _compound_surnames_conflict(family_l: str | None, family_r: str | None) -> b
     )
 
 
+def _compound_surnames_reversed(family_l: str | None, family_r: str | None) -> bool:
+    # Paternal and maternal surnames in the other order ("García Valenzuela", "Valenzuela
+    # García") name the children of two different couples.
+    if not family_l or not family_r or family_l == family_r:
+        return False
+    tokens_l, tokens_r = family_l.split(), family_r.split()
+    return len(tokens_l) >= 2 and sorted(tokens_l) == sorted(tokens_r)
+
+
 def _passports_conflict(left: Features, right: Features) -> bool:
     number_l, number_r = left["passport_no"], right["passport_no"]
     return bool(
@@ -116,6 +125,9 @@ def veto_reason(left: Features, right: Features) -> str | None:
     compound_conflict = _compound_surnames_conflict(left["family_c"], right["family_c"])
     if compound_conflict and not _document_shared(left, right):
         return "compound family names with different parts"
+    reversed_order = _compound_surnames_reversed(left["family_c"], right["family_c"])
+    if reversed_order and not _document_shared(left, right):
+        return "compound family names in the other order"
     if _passports_conflict(left, right) and not _identifier_shared(left, right):
         # NOTE: a renewed passport looks the same, so this costs links (about 1.2% of true
         # pairs on synthetic data). Namesakes born on the same day differ only here, and a
