@@ -86,7 +86,8 @@ def test_status_and_protection_figures(con: duckdb.DuckDBPyConnection, tmp_path:
     assert set(figures) == {
         "pairwise_precision", "pairwise_recall", "pairwise_f1", "wrongful_merges",
         "missed_links", "review_items", "status_accuracy", "protected_with_tier",
-        "truth_records_not_staged", "staged_records_not_in_truth",
+        "truth_records_not_staged", "staged_records_not_in_truth", "status_detail",
+        "overstay_report_vs_truth",
     }  # fmt: skip
 
 

@@ -15,6 +15,14 @@ from typing import Any
 
 import duckdb
 
+from immigrationos.evaluation_status import (
+    Linkage,
+    expired_approvals_read,
+    overstay_comparison,
+    render_status_detail,
+    status_accuracy_detail,
+)
+
 # Predicted statuses accepted as correct for a true status other than themselves: without a
 # recorded departure an overstay can only be shown as unconfirmed.
 ACCEPTED_STATUSES: Mapping[str, frozenset[str]] = {
@@ -91,12 +99,14 @@ def evaluate(*, con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, An
     """Return linkage, status and priority figures of the staged run against the truth.
 
     ``missed_links`` counts true record pairs not placed in one person. ``status_accuracy``
-    maps each true status to the share of its persons whose predicted status matches. It is
-    None when ``person_status`` is empty, as ``protected_with_tier`` is when
-    ``person_priority`` is empty. Predicted pairs cover records both staged and in the truth.
-    True pairs cover every truth record. ``truth_records_not_staged`` and
-    ``staged_records_not_in_truth`` count the records on one side only. Raises
-    EvaluationError when a truth file is missing.
+    maps each true status to the share of its persons whose predicted status matches, and
+    ``status_detail`` gives the counts and the cause of each disagreement
+    (``evaluation_status``). ``overstay_report_vs_truth`` compares the FY2024 overstay
+    report with the true cohort. They are None when ``person_status`` is empty, as
+    ``protected_with_tier`` is when ``person_priority`` is empty. Predicted pairs cover
+    records both staged and in the truth. True pairs cover every truth record.
+    ``truth_records_not_staged`` and ``staged_records_not_in_truth`` count the records on
+    one side only. Raises EvaluationError when a truth file is missing.
     """
     true_of = {
         f"{row['source']}:{row['record_id']}": row["person_id"]
@@ -110,33 +120,34 @@ def evaluate(*, con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, An
     review_rows = _table(con, "SELECT count(*) FROM review_items")
     figures["review_items"] = int(review_rows[0][0]) if review_rows else 0
     main_person = _main_person(true_of, predicted_of)
-    figures["status_accuracy"] = _status_accuracy(con, persons, main_person)
+    linkage = Linkage(true_of=true_of, predicted_of=predicted_of, main_person=main_person)
+    detail = _status_detail(con, persons, linkage)
+    figures["status_accuracy"] = (
+        None if detail is None else {status: entry["accuracy"] for status, entry in detail.items()}
+    )
+    figures["status_detail"] = detail
+    figures["overstay_report_vs_truth"] = (
+        None if detail is None else overstay_comparison(con=con, persons=persons, linkage=linkage)
+    )
     figures["protected_with_tier"] = _protected_with_tier(con, persons, true_of, predicted_of)
     return figures
 
 
-def _true_status(row: Mapping[str, str]) -> str:
-    return row.get("status") or row.get("true_status") or "unknown"
-
-
-def _status_accuracy(
+def _status_detail(
     con: duckdb.DuckDBPyConnection,
     persons: Mapping[str, Mapping[str, str]],
-    main_person: Mapping[str, str],
-) -> dict[str, float] | None:
+    linkage: Linkage,
+) -> dict[str, dict[str, Any]] | None:
     rows = _table(con, "SELECT person_id, status FROM person_status")
     if not rows:
         return None
-    predicted_status = dict(rows)
-    totals: Counter[str] = Counter()
-    correct: Counter[str] = Counter()
-    for person_id, row in persons.items():
-        status = _true_status(row)
-        totals[status] += 1
-        predicted = predicted_status.get(main_person.get(person_id, ""))
-        if predicted in ACCEPTED_STATUSES.get(status, frozenset({status})):
-            correct[status] += 1
-    return {status: correct[status] / totals[status] for status in sorted(totals)}
+    return status_accuracy_detail(
+        predicted_status=dict(rows),
+        persons=persons,
+        linkage=linkage,
+        accepted=ACCEPTED_STATUSES,
+        expired_approvals=expired_approvals_read(con=con),
+    )
 
 
 def _protected_with_tier(
@@ -177,12 +188,16 @@ def render_evaluation(figures: Mapping[str, Any]) -> str:
         f"truth records not staged    {figures['truth_records_not_staged']}",
         f"staged records not in truth {figures['staged_records_not_in_truth']}",
     ]
-    accuracy = figures["status_accuracy"]
-    if accuracy is None:
+    detail = figures.get("status_detail")
+    if figures["status_accuracy"] is None:
         lines.append("status accuracy      not available: table person_status is empty")
-    else:
+    elif detail is None:
         lines.append("status accuracy")
-        lines += [f"  {status:<32} {share:.3f}" for status, share in accuracy.items()]
+        lines += [
+            f"  {status:<32} {share:.3f}" for status, share in figures["status_accuracy"].items()
+        ]
+    else:
+        lines += render_status_detail(detail, figures.get("overstay_report_vs_truth"))
     protected = figures["protected_with_tier"]
     if protected is None:
         lines.append("protected with tier  not available: table person_priority is empty")

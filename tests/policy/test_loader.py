@@ -12,7 +12,7 @@ def _default() -> dict:  # type: ignore[type-arg]
 
 def test_default_policy_loads() -> None:
     policy = policy_load()
-    assert policy.version == "2026.12.1"
+    assert policy.version == "2026.12.2"
     assert policy.rules["violent_felony"].tier == 1
     assert policy.rules["overstay_unconfirmed"].points < policy.rules["overstay_confirmed"].points
     assert policy.protections["minor"].age_under == 18

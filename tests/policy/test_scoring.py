@@ -74,6 +74,8 @@ def test_tier_per_rule(person: PersonFacts, tier: int | None, score: int, rules:
         (facts("in_status", status_rule="asylum_granted"), "asylee"),
         (facts("final_order", status_flags=("tps",)), "tps"),
         (facts("overstay", status_flags=("deferred_action",)), "deferred_action"),
+        (facts("protected", conviction("robbery", "felony"), status_rule="parole_valid",
+               status_flags=("parole",)), "parole"),
         (facts("pending_application", conviction("fraud", "felony")), "pending_application"),
         (facts("lawful_permanent_resident", status_flags=("citizenship_claim_pending",)),
          "lawful_permanent_resident"),

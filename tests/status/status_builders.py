@@ -15,14 +15,15 @@ def view(source: str, record_id: str, **attrs: Any) -> RecordView:
 
 
 def arrival(record_id: str, admitted: str, until: str | None, *, cls: str = "B2",
-            mode: str = "air") -> RecordView:  # fmt: skip
+            mode: str = "air", dob: str | None = None) -> RecordView:  # fmt: skip
     return view("arrivals", record_id, admission_date=admitted, admit_until=until,
-                class_of_admission=cls, mode=mode)  # fmt: skip
+                class_of_admission=cls, mode=mode, dob=dob)  # fmt: skip
 
 
-def departure(record_id: str, departed: str, *, mode: str = "air") -> RecordView:
+def departure(record_id: str, departed: str, *, mode: str = "air",
+              kind: str = "carrier_manifest", **extra: Any) -> RecordView:  # fmt: skip
     return view("departures", record_id, departure_date=departed, mode=mode,
-                evidence_kind="carrier_manifest")  # fmt: skip
+                evidence_kind=kind, **extra)  # fmt: skip
 
 
 def benefit(record_id: str, form: str, filed: str, decision: str = "pending",

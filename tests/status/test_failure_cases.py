@@ -1,10 +1,20 @@
-"""Known failure kinds: twins, leap days, unrecorded departures and partial surnames."""
+"""Known failure kinds: twins, day/month order, two-digit years, leap days, unrecorded
+departures and partial surnames."""
 
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
+import duckdb
+import pytest
 from status_builders import arrival, benefit, court, departure, view
 
-from immigrationos.status import build_stays, status_history, status_on
+from immigrationos import staging
+from immigrationos.sources.config import SourceConfig
+from immigrationos.sources.contracts import CONTRACTS
+from immigrationos.sources.ingest import ingest_file
+from immigrationos.status import build_stays, record_from_row, status_history, status_on
+from immigrationos.status.records import Arrival, Conviction, RecordView
 
 AS_OF = date(2026, 12, 4)
 
@@ -127,3 +137,125 @@ def test_other_person_without_order_has_none() -> None:
     result = status_on(records=[arrival("A-0902", "2026-06-01", "2026-11-30")], as_of=AS_OF)
     assert result.status != "final_order"
     assert not any(uid.startswith("court:") for uid in result.evidence)
+
+
+def _ingest(
+    con: duckdb.DuckDBPyConnection, folder: Path, source: str, csv_text: str,
+    today: date = AS_OF,
+) -> None:  # fmt: skip
+    path = folder / f"{source}.csv"
+    path.write_text(csv_text, encoding="utf-8")
+    report = ingest_file(
+        con=con, path=path, contract=CONTRACTS[source], config=SourceConfig(), today=today
+    )
+    assert not report.rejected, report
+
+
+def _staged(con: duckdb.DuckDBPyConnection, *uids: str) -> list[RecordView]:
+    cursor = con.execute(
+        "SELECT record_uid, source, record_id, dob, event_date, attrs FROM records "
+        "WHERE record_uid IN (SELECT unnest(?)) ORDER BY record_uid",
+        [list(uids)],
+    )
+    names = [column[0] for column in cursor.description or []]
+    return [record_from_row(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = staging.connect(":memory:")
+    yield connection
+    connection.close()
+
+
+ARRIVAL_HEADER = (
+    "record_id,i94_number,given_name,family_name,dob,class_of_admission,admission_ts,port,"
+    "port_tz,mode,admit_until\n"
+)
+
+
+def test_month_first_arrival_dates_drive_status(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # Case 10: the I-94 extract is month-first, so 11/06/1987 is 6 November and 08/31/2026
+    # is the admit-until date: 2026-09-01..2026-12-04 = 95 days.
+    _ingest(con, tmp_path, "arrivals", ARRIVAL_HEADER + (
+        "A-1001,I94000001,Tariq,Benmoussa,11/06/1987,B2,2026-03-02T14:10:00,JFK,"
+        "America/New_York,air,08/31/2026\n"
+    ))  # fmt: skip
+    (view_,) = _staged(con, "arrivals:A-1001")
+    assert isinstance(view_, Arrival)
+    assert view_.dob == date(1987, 11, 6)
+    assert view_.admit_until == date(2026, 8, 31)
+    result = status_on(records=[view_], as_of=AS_OF)
+    assert result.status == "potential_overstay_unconfirmed"
+    assert result.overstay_days == 95
+    assert result.unlawful_presence_days == 95
+
+
+def test_two_digit_birth_year_counts_adult_days(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # Case 11: 09-03-64 is 1964-03-09, not 2064. Read as 2064, every day would fall "under
+    # 18" and no unlawful presence would count. The stay ended 2025-02-09 and the conviction
+    # of 2025-06-01 confirms presence: 2025-02-10..2026-12-04 is 19 days of February 2025,
+    # 306 days from March to December 2025 and 338 days of 2026 = 663 days.
+    _ingest(con, tmp_path, "arrivals", ARRIVAL_HEADER + (
+        "A-1101,I94000002,Rashid,Oyelaran,03/09/1964,B2,2024-08-10T09:00:00,JFK,"
+        "America/New_York,air,02/09/2025\n"
+    ))  # fmt: skip
+    _ingest(con, tmp_path, "criminal", (
+        "record_id,fbi_number,given_name,family_name,dob,offence_category,severity,"
+        "conviction_date\n"
+        "C-1101,FBI1101,Rashid,Oyelaran,09-03-64,theft,misdemeanor,2025-06-01\n"
+    ))  # fmt: skip
+    records = _staged(con, "arrivals:A-1101", "criminal:C-1101")
+    conviction = next(rec for rec in records if isinstance(rec, Conviction))
+    assert conviction.dob == date(1964, 3, 9)
+    result = status_on(records=records, as_of=AS_OF)
+    assert result.status == "overstay"
+    expected = (AS_OF - date(2025, 2, 9)).days
+    assert expected == 663
+    assert result.overstay_days == expected
+    assert result.unlawful_presence_days == expected
+
+
+def test_invalid_leap_dob_keeps_record_for_status(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # Case 13: A-1302's DOB 1990-02-29 does not exist. The record is kept with no DOB, and
+    # its status is still derived: until 2027-08-01, as of 2027-08-11 that is 10 days.
+    _ingest(con, tmp_path, "arrivals", ARRIVAL_HEADER + (
+        "A-1302,I94000003,Teodor,Ilievski,02/29/1990,B2,2027-02-01T10:00:00,JFK,"
+        "America/New_York,air,08/01/2027\n"
+    ), today=date(2027, 8, 11))  # fmt: skip
+    (view_,) = _staged(con, "arrivals:A-1302")
+    assert isinstance(view_, Arrival)
+    assert view_.dob is None
+    result = status_on(records=[view_], as_of=date(2027, 8, 11))
+    assert result.overstay_days == 10
+
+
+def test_leap_day_departure_read_at_port_zone(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # Case 13: A-1301 until 2028-02-27. The exit is stamped 2028-03-02T01:30Z, which is
+    # 1 March at Los Angeles, so only 2028-02-28 and 2028-02-29 are out of status (with the
+    # local date 2 March, as in the case, the count is 3: see the builder test above).
+    _ingest(con, tmp_path, "arrivals", ARRIVAL_HEADER + (
+        "A-1301,I94000004,Noor,Valdes-Ohlin,02/29/2004,B2,2027-09-01T10:00:00,JFK,"
+        "America/New_York,air,02/27/2028\n"
+    ), today=date(2028, 3, 10))  # fmt: skip
+    _ingest(con, tmp_path, "departures", (
+        "record_id,event_id,passport_no,departure_ts,port,port_tz,mode,evidence_kind\n"
+        "D-1301,EV1301,PH6612094,2028-03-02T01:30:00+00:00,LAX,America/Los_Angeles,air,"
+        "carrier_manifest\n"
+    ), today=date(2028, 3, 10))  # fmt: skip
+    records = _staged(con, "arrivals:A-1301", "departures:D-1301")
+    arrival_view = next(rec for rec in records if isinstance(rec, Arrival))
+    assert arrival_view.dob == date(2004, 2, 29)
+    # 01:30 UTC on 2 March is 17:30 on 1 March in Los Angeles.
+    result = status_on(records=records, as_of=date(2028, 3, 10))
+    assert result.status == "departed"
+    assert result.since == date(2028, 3, 1)
+    assert result.overstay_days == 2

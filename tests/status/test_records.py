@@ -63,3 +63,62 @@ def test_invalid_date_error_names_value() -> None:
 def test_unknown_source_is_rejected() -> None:
     with pytest.raises(RecordError, match="unknown source 'passports'"):
         record_from_row({"record_uid": "passports:P-1", "source": "passports", "attrs": {}})
+
+
+def test_departure_date_from_utc_timestamp_and_port_zone() -> None:
+    # No departure_date: 03:30 UTC on 21 August is still 20 August at Honolulu.
+    view = record_from_row({
+        "record_uid": "departures:D-2", "source": "departures",
+        "attrs": {"departure_ts": "2026-08-21T03:30:00+00:00", "port_tz": "Pacific/Honolulu",
+                  "mode": "air", "evidence_kind": "biometric_confirmation"},
+    })  # fmt: skip
+    assert isinstance(view, Departure)
+    assert view.departure_date == date(2026, 8, 20)
+    assert view.confidence == 0.99
+
+
+@pytest.mark.parametrize(
+    ("kind", "location", "confidence"),
+    [
+        ("carrier_manifest", None, 0.9),
+        ("land_exit", None, 0.9),
+        ("third_country_entry", None, 0.85),
+        ("self_reported", "Tijuana, MX", 0.7),
+        ("self_reported", None, 0.5),
+    ],
+)
+def test_departure_confidence_by_evidence_kind(
+    kind: str, location: str | None, confidence: float
+) -> None:
+    view = record_from_row({
+        "record_uid": "departures:D-3", "source": "departures",
+        "attrs": {"departure_date": "2026-08-20", "mode": "land", "evidence_kind": kind,
+                  "reported_location": location},
+    })  # fmt: skip
+    assert isinstance(view, Departure)
+    assert view.confidence == confidence
+    assert view.location == location
+
+
+def test_departure_timestamp_with_unknown_zone_is_rejected() -> None:
+    with pytest.raises(RecordError, match="'Mars/Olympus'"):
+        record_from_row({
+            "record_uid": "departures:D-4", "source": "departures",
+            "attrs": {"departure_ts": "2026-08-21T03:30:00+00:00", "port_tz": "Mars/Olympus",
+                      "mode": "air", "evidence_kind": "carrier_manifest"},
+        })  # fmt: skip
+
+
+def test_benefit_reads_parent_link_and_frivolous() -> None:
+    view = record_from_row({
+        "record_uid": "benefits:B-2", "source": "benefits", "dob": date(2010, 5, 1),
+        "attrs": {"form": "N-600", "filed_date": "2026-01-10", "decision": "pending",
+                  "parent_a_number": "A123456789", "parent_naturalisation_date": "2020-06-15",
+                  "parent_custody": "true", "frivolous": "false"},
+    })  # fmt: skip
+    assert isinstance(view, Benefit)
+    assert view.dob == date(2010, 5, 1)
+    assert view.parent_a_number == "A123456789"
+    assert view.parent_naturalised == date(2020, 6, 15)
+    assert view.parent_custody is True
+    assert view.frivolous is False

@@ -13,8 +13,9 @@ from status_builders import (
     student,
 )
 
-from immigrationos.status import status_on
+from immigrationos.status import status_history, status_on
 from immigrationos.status.records import RecordView
+from immigrationos.status.rules import RULES
 
 AS_OF = date(2026, 12, 4)
 
@@ -405,6 +406,305 @@ CASES: list[tuple[str, list[RecordView], str, str, str | None, int | None]] = [
         None,
         None,
     ),
+    # WT admitted 2026-09-01: 90 days end on 2026-11-29 (30 + 31 + 29). Satisfactory
+    # departure granted to 2026-12-20, within the 30 days allowed (to 2026-12-29).
+    (
+        "visa waiver satisfactory departure",
+        [
+            arrival("A1", "2026-09-01", None, cls="WT"),
+            benefit(
+                "B1",
+                "SATISFACTORY_DEPARTURE",
+                "2026-11-20",
+                "approved",
+                "2026-11-25",
+                valid_until="2026-12-20",
+            ),
+        ],
+        "in_status",
+        "visa_waiver_satisfactory_departure",
+        "2026-09-01",
+        None,
+    ),
+    # WT admitted 2026-07-01, last day 2026-09-28; satisfactory departure refused, so the
+    # stay still ends then: 2026-09-29..2026-12-04 = 2 + 31 + 30 + 4 = 67.
+    (
+        "visa waiver satisfactory departure refused",
+        [
+            arrival("A1", "2026-07-01", None, cls="WT"),
+            benefit("B1", "SATISFACTORY_DEPARTURE", "2026-09-20", "denied", "2026-09-25"),
+        ],
+        "potential_overstay_unconfirmed",
+        "stay_expired_unconfirmed",
+        "2026-09-29",
+        67,
+    ),
+    # C1 (transit) until 2026-10-29 cannot extend: the timely I-539 keeps nothing authorised.
+    # 2026-10-30..2026-12-04 = 2 + 30 + 4 = 36.
+    (
+        "transit class cannot extend",
+        [
+            arrival("A1", "2026-10-01", "2026-10-29", cls="C1"),
+            benefit("B1", "I-539", "2026-10-20", timely_filed=True),
+        ],
+        "potential_overstay_unconfirmed",
+        "stay_expired_unconfirmed",
+        "2026-10-30",
+        36,
+    ),
+    # K1 until 2026-07-29 cannot change status by I-129: 2026-07-30..2026-12-04 =
+    # 2 + 31 + 30 + 31 + 30 + 4 = 128.
+    (
+        "fiance class cannot change status",
+        [
+            arrival("A1", "2026-05-01", "2026-07-29", cls="K1"),
+            benefit(
+                "B1", "I-129", "2026-07-01", "approved", "2026-07-15", valid_until="2027-07-01"
+            ),
+        ],
+        "potential_overstay_unconfirmed",
+        "stay_expired_unconfirmed",
+        "2026-07-30",
+        128,
+    ),
+    # Filed on time but frivolous: pending, it authorises nothing after 2026-10-31, so
+    # 2026-11-01..2026-12-04 = 34 days.
+    (
+        "frivolous extension pending",
+        [
+            arrival("A1", "2026-05-01", "2026-10-31"),
+            benefit("B1", "I-539", "2026-10-20", timely_filed=True, frivolous=True),
+        ],
+        "potential_overstay_unconfirmed",
+        "stay_expired_unconfirmed",
+        "2026-11-01",
+        34,
+    ),
+    # Frivolous and denied on 2026-11-20: the overstay still runs from 2026-11-01.
+    (
+        "frivolous extension denied",
+        [
+            arrival("A1", "2026-05-01", "2026-10-31"),
+            benefit(
+                "B1",
+                "I-539",
+                "2026-10-20",
+                "denied",
+                "2026-11-20",
+                timely_filed=True,
+                frivolous=True,
+            ),
+        ],
+        "potential_overstay_unconfirmed",
+        "stay_expired_unconfirmed",
+        "2026-11-01",
+        34,
+    ),
+    # Filed late (2026-11-05) but approved: the new period counts from 2026-11-01.
+    (
+        "late extension approved",
+        [
+            arrival("A1", "2026-05-01", "2026-10-31"),
+            benefit(
+                "B1",
+                "I-539",
+                "2026-11-05",
+                "approved",
+                "2026-11-25",
+                valid_until="2027-04-30",
+                timely_filed=False,
+            ),
+        ],
+        "in_status",
+        "extension_approved",
+        "2026-05-01",
+        None,
+    ),
+    # Authorised withdrawal on 2026-11-01 leaves 15 days, to 2026-11-16:
+    # 2026-11-17..2026-12-04 = 14 + 4 = 18.
+    (
+        "F student authorised withdrawal 15 days",
+        [
+            arrival("A1", "2025-08-20", "D/S", cls="F1"),
+            student(
+                "S1",
+                "F1",
+                "2025-09-01",
+                "2027-05-31",
+                student_status="terminated",
+                termination_date="2026-11-01",
+                termination_reason="authorized early withdrawal",
+            ),
+        ],
+        "potential_overstay_unconfirmed",
+        "stay_expired_unconfirmed",
+        "2026-11-17",
+        18,
+    ),
+    # M1 programme ends 2026-11-20: +30 days = 2026-12-20, after the as-of date.
+    (
+        "M student plus 30 days",
+        [
+            arrival("A1", "2026-01-05", "D/S", cls="M1"),
+            student("S1", "M1", "2026-01-10", "2026-11-20"),
+        ],
+        "in_status",
+        "duration_of_status_m",
+        "2026-01-05",
+        None,
+    ),
+    (
+        "duration of status without end date",
+        [arrival("A1", "2024-02-01", "D/S", cls="A1")],
+        "in_status",
+        "duration_of_status",
+        "2024-02-01",
+        None,
+    ),
+    (
+        "admit-until missing",
+        [arrival("A1", "2026-02-01", None)],
+        "unknown",
+        "admit_until_missing",
+        "2026-02-01",
+        None,
+    ),
+    (
+        "parole on arrival valid",
+        [arrival("A1", "2026-06-01", "2027-06-01", cls="PAROLE")],
+        "protected",
+        "parole_valid",
+        "2026-06-01",
+        None,
+    ),
+    # Paroled until 2026-06-01: 2026-06-02..2026-12-04 = 29 + 31 + 31 + 30 + 31 + 30 + 4 = 186.
+    (
+        "parole on arrival expired",
+        [arrival("A1", "2025-06-01", "2026-06-01", cls="PAROLE")],
+        "potential_overstay_unconfirmed",
+        "stay_expired_unconfirmed",
+        "2026-06-02",
+        186,
+    ),
+    (
+        "parole granted by I-131",
+        [
+            benefit(
+                "B1",
+                "I-131",
+                "2026-01-10",
+                "approved",
+                "2026-03-01",
+                new_class="PAROLE",
+                valid_until="2027-03-01",
+            )
+        ],
+        "protected",
+        "parole_valid",
+        "2026-03-01",
+        None,
+    ),
+    (
+        "advance parole is no parole",
+        [
+            benefit(
+                "B1",
+                "I-131",
+                "2026-01-10",
+                "approved",
+                "2026-03-01",
+                new_class="AP",
+                valid_until="2027-03-01",
+            )
+        ],
+        "unknown",
+        "no_status_evidence",
+        None,
+        None,
+    ),
+    (
+        "asylum granted",
+        [
+            arrival("A1", "2024-03-02", "2024-08-31"),
+            benefit("B1", "I-589", "2024-08-15", "approved", "2025-10-01"),
+        ],
+        "in_status",
+        "asylum_granted",
+        "2025-10-01",
+        None,
+    ),
+    (
+        "tps request pending",
+        [arrival("A1", "2026-03-02", "2026-08-31"), benefit("B1", "I-821", "2026-08-01")],
+        "pending_application",
+        "protection_pending",
+        "2026-08-01",
+        None,
+    ),
+    (
+        "certificate of citizenship approved",
+        [benefit("B1", "N-600", "2025-01-10", "approved", "2025-08-01")],
+        "citizen",
+        "citizenship_certified",
+        "2025-08-01",
+        None,
+    ),
+    # Born 2010-05-01, permanent resident 2018-03-01, parent naturalised 2020-06-15 (the
+    # child is 10): a citizen from 2020-06-15, the day the last condition was met.
+    (
+        "citizenship derived from parent",
+        [
+            arrival("A1", "2017-06-01", "2017-12-01", dob="2010-05-01"),
+            benefit("B1", "I-485", "2017-09-01", "approved", "2018-03-01"),
+            benefit(
+                "B2",
+                "N-600",
+                "2026-01-10",
+                parent_a_number="A123456789",
+                parent_naturalisation_date="2020-06-15",
+                parent_custody=True,
+            ),
+        ],
+        "citizen",
+        "derived_citizenship",
+        "2020-06-15",
+        None,
+    ),
+    # Ordered 2026-11-20 with the appeal waived: final that day, before the 30 days run out.
+    (
+        "order with appeal waived",
+        [court("C1", "2026-01-01", "removal", "2026-11-20", appeal="waived")],
+        "final_order",
+        "order_appeal_waived",
+        "2026-11-20",
+        None,
+    ),
+    # J1 programme ends 2026-11-20: +30 days = 2026-12-20, after the as-of date.
+    (
+        "J exchange visitor within 30 days",
+        [
+            arrival("A1", "2025-11-01", "D/S", cls="J1"),
+            student("S1", "J1", "2025-11-05", "2026-11-20"),
+        ],
+        "in_status",
+        "duration_of_status_j",
+        "2025-11-01",
+        None,
+    ),
+    # Departed 2026-09-15 after the deadline 2026-07-31: that executes the alternate order.
+    (
+        "departure after voluntary departure deadline",
+        [
+            court(
+                "C1", "2026-01-01", "voluntary_departure", "2026-06-01", vd_deadline="2026-07-31"
+            ),
+            departure("D1", "2026-09-15"),
+        ],
+        "self_departed",
+        "self_removal",
+        "2026-09-15",
+        None,
+    ),
 ]
 
 
@@ -483,3 +783,85 @@ def test_land_admission_flags_missing_exit_data() -> None:
                        as_of=AS_OF)  # fmt: skip
     assert result.status == "potential_overstay_unconfirmed"
     assert "land_no_exit_data" in result.flags
+
+
+# Rules a status on one date cannot reach: a later arrival proving an earlier departure is
+# only seen when a history looks back from a later as-of date.
+HISTORY_ONLY_RULES = {"departure_inferred"}
+
+
+def test_rule_table_covers_every_rule() -> None:
+    reached = {status_on(records=records, as_of=AS_OF).rule_id for _, records, *_ in CASES}
+    assert reached | HISTORY_ONLY_RULES == set(RULES)
+
+
+def test_extension_refused_for_transit_class_is_flagged() -> None:
+    records = [
+        arrival("A1", "2026-10-01", "2026-10-29", cls="C1"),
+        benefit("B1", "I-539", "2026-10-20", timely_filed=True),
+    ]
+    assert "extension_not_available" in status_on(records=records, as_of=AS_OF).flags
+
+
+def test_satisfactory_departure_capped_at_30_days() -> None:
+    # The 90 days end 2026-11-29; a grant to 2027-02-01 is cut to 2026-11-29 + 30 days.
+    records = [
+        arrival("A1", "2026-09-01", None, cls="WT"),
+        benefit("B1", "SATISFACTORY_DEPARTURE", "2026-11-20", "approved", "2026-11-25",
+                valid_until="2027-02-01"),
+    ]  # fmt: skip
+    result = status_on(records=records, as_of=AS_OF)
+    assert result.valid_until == date(2026, 12, 29)
+
+
+def test_voluntary_departure_overstayed_carries_penalties() -> None:
+    records = [
+        court("C1", "2026-01-01", "voluntary_departure", "2026-09-01", vd_deadline="2026-11-20")
+    ]
+    result = status_on(records=records, as_of=AS_OF)
+    assert result.rule_id == "vd_overstayed"
+    assert "vd_civil_penalty" in result.flags
+    assert "vd_relief_bar_10_year" in result.flags
+
+
+def test_voluntary_departure_beyond_120_days_is_flagged() -> None:
+    # Granted 2026-11-01 with a deadline 2027-03-15: 134 days, over the 120 allowed.
+    records = [
+        court("C1", "2026-01-01", "voluntary_departure", "2026-11-01", vd_deadline="2027-03-15")
+    ]
+    result = status_on(records=records, as_of=AS_OF)
+    assert result.status == "voluntary_departure_period"
+    assert "vd_period_beyond_limit" in result.flags
+
+
+def test_departure_followed_by_arrest_is_disputed() -> None:
+    records = [
+        arrival("A1", "2026-03-02", "2026-08-31"),
+        departure("D1", "2026-08-20", kind="self_reported"),
+        enforcement("E1", "arrest", "2026-10-01"),
+    ]
+    result = status_on(records=records, as_of=AS_OF)
+    assert result.status == "departed"
+    assert "disputed" in result.flags
+    assert "low_confidence_departure" in result.flags
+    assert "enforcement:E1" in result.evidence
+
+
+def test_arrest_after_return_disputes_nothing() -> None:
+    records = [
+        arrival("A1", "2026-03-02", "2026-08-31"),
+        departure("D1", "2026-08-20"),
+        arrival("A2", "2026-10-01", "2027-03-31"),
+        enforcement("E1", "arrest", "2026-11-01"),
+    ]
+    periods = status_history(records=records, as_of=AS_OF)
+    assert all("disputed" not in period.flags for period in periods)
+
+
+def test_parole_flag_only_while_valid() -> None:
+    valid = status_on(records=[arrival("A1", "2026-06-01", "2027-06-01", cls="PAROLE")],
+                      as_of=AS_OF)  # fmt: skip
+    expired = status_on(records=[arrival("A1", "2025-06-01", "2026-06-01", cls="PAROLE")],
+                        as_of=AS_OF)  # fmt: skip
+    assert "parole" in valid.flags
+    assert "parole" not in expired.flags

@@ -30,6 +30,7 @@ PROTECTION_IDS = (
     "asylee",
     "tps",
     "deferred_action",
+    "parole",
     "pending_application",
     "citizenship_claim_pending",
     "minor",

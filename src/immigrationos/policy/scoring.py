@@ -168,9 +168,15 @@ def _protection_reasons(facts: PersonFacts, policy: Policy) -> list[Reason]:
         applies.append(("tps", evidence))
     if "deferred_action" in flags:
         applies.append(("deferred_action", evidence))
+    # Parole under INA 212(d)(5) protects only while valid: the status rules set the flag
+    # only until the parole's valid-until date.
+    if "parole" in flags:
+        applies.append(("parole", evidence))
     if status == "pending_application" or "application_pending" in flags:
         applies.append(("pending_application", evidence))
-    if "citizenship_claim_pending" in flags:
+    # A citizenship claim through a parent that the status rules could not decide (flags
+    # possible_citizen and needs_review) protects like a pending claim.
+    if flags & {"citizenship_claim_pending", "possible_citizen", "needs_review"}:
         applies.append(("citizenship_claim_pending", evidence))
     minor = _minor_records(facts, policy)
     if minor:

@@ -58,7 +58,21 @@ EVIDENCE_KINDS = (
     "third_country_entry",
 )
 MODES = ("air", "sea", "land")
-BENEFIT_FORMS = ("I-539", "I-129", "I-485", "I-589", "I-821", "I-821D", "N-400", "I-131")
+# N-600 is the application for a certificate of citizenship (a citizen through a parent).
+# SATISFACTORY_DEPARTURE is a Visa Waiver visitor's request for up to 30 more days to leave
+# (8 CFR 217.3(a)); it has no form number.
+BENEFIT_FORMS = (
+    "I-539",
+    "I-129",
+    "I-485",
+    "I-589",
+    "I-821",
+    "I-821D",
+    "N-400",
+    "I-131",
+    "N-600",
+    "SATISFACTORY_DEPARTURE",
+)
 BENEFIT_DECISIONS = ("pending", "approved", "denied", "withdrawn")
 COURT_DECISIONS = ("pending", "removal", "relief", "termination", "voluntary_departure")
 APPEALS = ("none", "waived", "pending", "dismissed", "sustained")
@@ -200,6 +214,8 @@ DEPARTURES = SourceContract(
         Column("carrier", "text"),
         Column("mode", "enum", required=True, choices=MODES),
         Column("evidence_kind", "enum", required=True, choices=EVIDENCE_KINDS),
+        # The place a self_reported exit gives as the point of departure.
+        Column("reported_location", "text"),
     ),
     event_date_column="departure_ts",
 )
@@ -238,6 +254,13 @@ BENEFITS = SourceContract(
         Column("new_class", "text"),
         Column("valid_until", "date", date_format=ISO_DATE),
         Column("timely_filed", "bool"),
+        # Found frivolous or filed only to delay departure: no authorised stay while pending.
+        Column("frivolous", "bool"),
+        # The citizen parent an N-600 claim rests on.
+        Column("parent_a_number", "a_number"),
+        Column("parent_name", "text"),
+        Column("parent_naturalisation_date", "date", date_format=ISO_DATE),
+        Column("parent_custody", "bool"),
     ),
     event_date_column="filed_date",
 )

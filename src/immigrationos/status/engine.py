@@ -1,8 +1,12 @@
 """Status on a date and status history, from a person's linked records.
 
 ``status_on`` reads only the records known on the as-of date. ``status_history`` looks back
-from the as-of date, so a later arrival can prove that an earlier stay ended.
-The precedence of statuses is documented in ``immigrationos.status.rules``.
+from the as-of date with everything known then: a later arrival proves that an earlier stay
+ended, later presence confirms an overstay from its first day, and a later approval of an
+extension covers the days it was pending.
+The precedence of statuses is documented in ``immigrationos.status.rules``. This module
+contains the citizenship and protection rules and applies every rule in that order. The
+stay rules are in ``status.stay`` and the removal rules in ``status.removal``.
 """
 
 from __future__ import annotations
@@ -10,50 +14,42 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
 from immigrationos.status import rules as r
-from immigrationos.status.dates import ONE_DAY, days_after
+from immigrationos.status.citizenship import (
+    CITIZENSHIP_CLAIM_FORM,
+    Derivation,
+    citizenship_derive,
+)
+from immigrationos.status.dates import ONE_DAY
+from immigrationos.status.facts import StatusResult, _Facts, _result, _StaysCache
 from immigrationos.status.records import (
     Arrival,
     Benefit,
-    Conviction,
     CourtCase,
-    Departure,
-    EnforcementEvent,
     RecordView,
     StudentRecord,
     VisaIssuance,
 )
-from immigrationos.status.timeline import Stay, build_stays, records_known_on
+from immigrationos.status.removal import APPEAL_PERIOD, _court, _removed
+from immigrationos.status.stay import (
+    _presence_records,
+    _stay_status,
+    _stays,
+    _with_unlawful_presence,
+)
+from immigrationos.status.timeline import EXTENSION_FORMS, records_known_on
 
-_StaysCache = dict[tuple[int, ...], tuple[list[RecordView], list[Stay]]]
-
-# 8 CFR 1003.38(b): an appeal must reach the Board within 30 days of the decision.
-APPEAL_PERIOD = timedelta(days=30)
-PRESENCE_KINDS = frozenset({"encounter", "arrest", "detention", "release"})
-PROTECTIVE_FORMS = frozenset({"I-589", "I-485", "I-821", "I-821D"})
-
-
-@dataclass(frozen=True)
-class StatusResult:
-    """A person's status on one date, with the rule, its citation and the evidence.
-
-    ``overstay_days`` counts the days after the authorised stay. For a potential or
-    confirmed overstay the count runs up to and including the as-of date, and for a
-    departure up to the day before it. It is None where no count applies or it is unknown.
-    ``valid_until`` is the last day of the current authorised stay or protection, if known.
-    """
-
-    status: str
-    since: date | None
-    rule_id: str
-    citation: str
-    explanation: str
-    evidence: tuple[str, ...]
-    flags: tuple[str, ...] = ()
-    overstay_days: int | None = None
-    valid_until: date | None = None
+# _Facts and _presence_records are listed because status.report imports them from here.
+__all__ = [
+    "StatusPeriod",
+    "StatusResult",
+    "_Facts",
+    "_presence_records",
+    "status_history",
+    "status_on",
+]
 
 
 @dataclass(frozen=True)
@@ -83,6 +79,11 @@ def status_history(*, records: Sequence[RecordView], as_of: date) -> list[Status
     """
     known = records_known_on(records=records, day=as_of)
     arrivals = [rec for rec in known if isinstance(rec, Arrival)]
+    approvals = {
+        rec.uid: rec
+        for rec in known
+        if isinstance(rec, Benefit) and rec.form in EXTENSION_FORMS and rec.decision == "approved"
+    }
     pending = [d for d in _change_dates(known) if d <= as_of]
     heapq.heapify(pending)
 
@@ -95,11 +96,30 @@ def status_history(*, records: Sequence[RecordView], as_of: date) -> list[Status
             continue
         seen.add(day)
         later = tuple(a for a in arrivals if a.admission_date > day)
-        result = _status_at(records_known_on(records=known, day=day), day, later, stays_cache)
+        on_day = _with_later_approvals(records_known_on(records=known, day=day), approvals)
+        result = _status_at(on_day, day, later, stays_cache, hindsight=known, counts=False)
         if result.valid_until is not None and result.valid_until < as_of:
             heapq.heappush(pending, result.valid_until + ONE_DAY)
         _extend(periods, day, result)
     return periods
+
+
+def _with_later_approvals(
+    records: list[RecordView], approvals: dict[str, Benefit]
+) -> list[RecordView]:
+    """Replace each extension pending on a day with its later approval, if there is one.
+
+    An approved extension or change of status counts from the end of the previous stay
+    (8 CFR 214.1(c)(4)), so in hindsight the days it was pending were authorised.
+    """
+    if not approvals:
+        return records
+    return [
+        approvals.get(rec.uid, rec)
+        if isinstance(rec, Benefit) and rec.decision == "pending"
+        else rec
+        for rec in records
+    ]
 
 
 def _change_dates(records: Iterable[RecordView]) -> set[date]:
@@ -160,116 +180,53 @@ def _extend(periods: list[StatusPeriod], day: date, result: StatusResult) -> Non
     )
 
 
-def _result(
-    rule_id: str,
-    since: date | None,
-    evidence: Iterable[str],
-    flags: Iterable[str] = (),
-    *,
-    overstay_days: int | None = None,
-    valid_until: date | None = None,
-    explanation: str | None = None,
-) -> StatusResult:
-    rule = r.RULES[rule_id]
-    return StatusResult(
-        status=rule.status,
-        since=since,
-        rule_id=rule_id,
-        citation=rule.citation,
-        explanation=explanation or rule.text,
-        evidence=tuple(dict.fromkeys(evidence)),
-        flags=tuple(sorted(set(flags))),
-        overstay_days=overstay_days,
-        valid_until=valid_until,
-    )
-
-
-class _Facts:
-    """The records known on one day, split by kind, with helpers the rules share."""
-
-    def __init__(
-        self,
-        known: Sequence[RecordView],
-        day: date,
-        later: Sequence[Arrival],
-        stays_cache: _StaysCache,
-    ) -> None:
-        self.day = day
-        self.stays_cache = stays_cache
-        self.known = known
-        self.later = later
-        self.arrivals: list[Arrival] = []
-        self.departures: list[Departure] = []
-        self.benefits: list[Benefit] = []
-        self.courts: list[CourtCase] = []
-        self.enforcement: list[EnforcementEvent] = []
-        for rec in known:
-            if isinstance(rec, Arrival):
-                self.arrivals.append(rec)
-            elif isinstance(rec, Departure):
-                self.departures.append(rec)
-            elif isinstance(rec, Benefit):
-                self.benefits.append(rec)
-            elif isinstance(rec, CourtCase):
-                self.courts.append(rec)
-            elif isinstance(rec, EnforcementEvent):
-                self.enforcement.append(rec)
-        self.departures.sort(key=lambda d: d.departure_date)
-        self.courts.sort(key=lambda c: (c.nta_date, c.uid))
-
-    def arrived_after(self, day: date) -> bool:
-        return any(a.admission_date > day for a in self.arrivals)
-
-    def departure_since(self, day: date) -> Departure | None:
-        """Return the first departure on or after ``day`` not followed by an arrival."""
-        for departure in self.departures:
-            if departure.departure_date >= day and not self.arrived_after(departure.departure_date):
-                return departure
-        return None
-
-    def forms(self, *forms: str, decision: str) -> list[Benefit]:
-        return [b for b in self.benefits if b.form in forms and b.decision == decision]
-
-    def protection_flags(self) -> set[str]:
-        flags: set[str] = set()
-        if not self.benefits:
-            return flags
-        if self.active(self.forms("I-589", decision="pending")):
-            flags.add(r.FLAG_ASYLUM_PENDING)
-        if self.valid(self.forms("I-821", decision="approved")):
-            flags.add(r.FLAG_TPS)
-        if self.valid(self.forms("I-821D", decision="approved")):
-            flags.add(r.FLAG_DEFERRED_ACTION)
-        if self.active(self.forms("I-485", "I-821", "I-821D", decision="pending")):
-            flags.add(r.FLAG_APPLICATION_PENDING)
-        if self.forms("N-400", decision="pending"):
-            flags.add(r.FLAG_CITIZENSHIP_CLAIM_PENDING)
-        return flags
-
-    def active(self, benefits: Sequence[Benefit]) -> list[Benefit]:
-        # Leaving the country without advance parole abandons a pending I-589
-        # (8 CFR 208.8(a)). NOTE: the same is assumed for I-485, I-821 and I-821D.
-        return [b for b in benefits if self.departure_since(b.filed_date) is None]
-
-    def valid(self, benefits: Sequence[Benefit]) -> list[Benefit]:
-        return [b for b in benefits if b.valid_until is None or self.day <= b.valid_until]
-
-
 def _status_at(
     known: Sequence[RecordView],
     day: date,
     later: Sequence[Arrival],
     stays_cache: _StaysCache,
+    *,
+    hindsight: Sequence[RecordView] | None = None,
+    counts: bool = True,
 ) -> StatusResult:
-    facts = _Facts(known, day, later, stays_cache)
+    """Apply the rules on ``day``. With ``counts`` False, skip the unlawful-presence counts.
+
+    A history needs no day counts, only the ``leap_day_adjusted`` flag they can raise, so
+    they are computed there only when a 29 February is involved.
+    """
+    facts = _Facts(known, day, later, stays_cache, hindsight)
     protection = facts.protection_flags()
+    result = _first_rule(facts)
+    extra = protection | _review_flags(facts, result)
+    if extra:
+        # Protections below the winning status stay visible to the priority policy.
+        result = replace(result, flags=tuple(sorted({*result.flags, *extra})))
+    if not counts and not _leap_day_involved(facts):
+        return result
+    return _with_unlawful_presence(facts, result)
+
+
+def _leap_day_involved(facts: _Facts) -> bool:
+    """Tell whether a date that the leap-day rule moves can reach the unlawful-presence counts.
+
+    That is a date of birth, a departure or a first unlawful day on 29 February.
+    """
+    if any(d.departure_date.month == 2 and d.departure_date.day == 29 for d in facts.departures):
+        return True
+    if any(dob.month == 2 and dob.day == 29 for dob in facts.dobs()):
+        return True
+    for stay in _stays(facts):
+        first = None if stay.terms.until is None else stay.terms.until + ONE_DAY
+        if first is not None and first.month == 2 and first.day == 29:
+            return True
+    return False
+
+
+def _first_rule(facts: _Facts) -> StatusResult:
     for rule in _PRECEDENCE:
         result = rule(facts)
         if result is not None:
-            if not protection:
-                return result
-            # Protections below the winning status stay visible to the priority policy.
-            return replace(result, flags=tuple(sorted({*result.flags, *protection})))
+            return result
     raise AssertionError("the stay rule always returns a result")
 
 
@@ -278,7 +235,39 @@ def _citizen(facts: _Facts) -> StatusResult | None:
         return None
     for benefit in facts.forms("N-400", decision="approved"):
         return _result("naturalised", benefit.decision_date or benefit.filed_date, [benefit.uid])
+    for benefit in facts.forms(CITIZENSHIP_CLAIM_FORM, decision="approved"):
+        return _result(
+            "citizenship_certified", benefit.decision_date or benefit.filed_date, [benefit.uid]
+        )
+    derivation = _derivation(facts)
+    if derivation is not None and derivation.outcome == "citizen":
+        return _result("derived_citizenship", derivation.since, derivation.evidence)
     return None
+
+
+def _derivation(facts: _Facts) -> Derivation | None:
+    """Apply INA 320 to the latest N-600 that was not denied or withdrawn."""
+    claims = [
+        b
+        for b in facts.benefits
+        if b.form == CITIZENSHIP_CLAIM_FORM and b.decision in {"pending", "approved"}
+    ]
+    if not claims:
+        return None
+    claim = max(claims, key=lambda b: (b.filed_date, b.uid))
+    return citizenship_derive(
+        claim=claim, permanent_resident=facts.permanent_resident(), dobs=facts.dobs()
+    )
+
+
+def _review_flags(facts: _Facts, result: StatusResult) -> set[str]:
+    """Return the review flags of a citizenship claim that the rules could not decide."""
+    if result.status == r.CITIZEN or not facts.benefits:
+        return set()
+    derivation = _derivation(facts)
+    if derivation is None or derivation.outcome != "review":
+        return set()
+    return set(derivation.flags)
 
 
 def _permanent_resident(facts: _Facts) -> StatusResult | None:
@@ -293,84 +282,6 @@ def _permanent_resident(facts: _Facts) -> StatusResult | None:
     return None
 
 
-def _removed(facts: _Facts) -> StatusResult | None:
-    removals = [e for e in facts.enforcement if e.kind == "removal"]
-    for event in sorted(removals, key=lambda e: e.event_date, reverse=True):
-        if not facts.arrived_after(event.event_date):
-            return _result("removed", event.event_date, [event.uid])
-    return None
-
-
-def _court(facts: _Facts) -> StatusResult | None:
-    """Apply the latest removal case: final order, voluntary departure or proceedings."""
-    if not facts.courts:
-        return None
-    case = facts.courts[-1]
-    if case.decision in {"relief", "termination"}:
-        return None
-    if case.decision == "voluntary_departure" and case.vd_deadline is not None:
-        return _voluntary_departure(facts, case, case.vd_deadline)
-    final = _final_order(case, facts.day)
-    if final is None:
-        flags = []
-        if case.decision == "removal":
-            flags.append("appeal_pending" if case.appeal == "pending" else "appeal_period_open")
-        return _result("nta_pending", case.nta_date, [case.uid], flags)
-    rule_id, final_date = final
-    return _after_final_order(facts, case, rule_id, final_date)
-
-
-def _final_order(case: CourtCase, day: date) -> tuple[str, date] | None:
-    """Return the final-order rule and date of a removal decision, or None if not final.
-
-    8 CFR 1241.1: final when the appeal is waived or dismissed, when no appeal is filed in
-    the 30 days allowed by 8 CFR 1003.38(b), and at once when ordered in absentia.
-    """
-    if case.decision != "removal" or case.decision_date is None:
-        return None
-    if case.in_absentia:
-        return "order_in_absentia", case.decision_date
-    if case.appeal == "waived":
-        return "order_appeal_waived", case.decision_date
-    if case.appeal == "dismissed":
-        return "order_appeal_dismissed", case.appeal_decision_date or case.decision_date
-    if case.appeal in {"pending", "sustained"}:
-        return None
-    final_date = case.decision_date + APPEAL_PERIOD
-    return ("order_no_appeal", final_date) if day >= final_date else None
-
-
-def _voluntary_departure(facts: _Facts, case: CourtCase, deadline: date) -> StatusResult:
-    """Apply 8 CFR 1240.26: leave by the deadline, or the alternate order becomes final."""
-    granted = case.decision_date or case.nta_date
-    for departure in facts.departures:
-        if granted <= departure.departure_date <= deadline and not facts.arrived_after(
-            departure.departure_date
-        ):
-            return _result(
-                "voluntary_departure_complied",
-                departure.departure_date,
-                [case.uid, departure.uid],
-            )
-    if facts.day <= deadline:
-        return _result("voluntary_departure", granted, [case.uid], valid_until=deadline)
-    return _after_final_order(facts, case, "vd_overstayed", deadline + ONE_DAY)
-
-
-def _after_final_order(
-    facts: _Facts, case: CourtCase, rule_id: str, final_date: date
-) -> StatusResult:
-    departure = facts.departure_since(final_date)
-    if departure is not None:
-        return _result("self_removal", departure.departure_date, [case.uid, departure.uid])
-    # A departure recorded during the proceedings, with no return, suggests the person is
-    # abroad although the order is outstanding, so a reviewer should see it.
-    earlier = facts.departure_since(case.nta_date)
-    if earlier is not None:
-        return _result(rule_id, final_date, [case.uid, earlier.uid], ["departed_before_order"])
-    return _result(rule_id, final_date, [case.uid])
-
-
 def _protected(facts: _Facts) -> StatusResult | None:
     if not facts.benefits:
         return None
@@ -383,6 +294,10 @@ def _protected(facts: _Facts) -> StatusResult | None:
             return _result(
                 rule_id, benefit.decision_date, [benefit.uid], valid_until=benefit.valid_until
             )
+    for benefit in facts.valid(facts.parole_grants()):
+        return _result(
+            "parole_valid", benefit.decision_date, [benefit.uid], valid_until=benefit.valid_until
+        )
     return None
 
 
@@ -397,138 +312,6 @@ def _pending_application(facts: _Facts) -> StatusResult | None:
         for benefit in facts.active(facts.forms(form, decision="pending")):
             return _result(rule_id, benefit.filed_date, [benefit.uid])
     return None
-
-
-def _stay_status(facts: _Facts) -> StatusResult:
-    """Apply the stay rules to the latest admission on or before the day."""
-    stays = _stays(facts)
-    current = [s for s in stays if s.arrival.admission_date <= facts.day]
-    if not current:
-        return _without_admission(facts)
-    stay = current[-1]
-    flags = set(stay.flags) | set(stay.terms.flags)
-    if any(s.end_kind == "departure_inferred" for s in current[:-1]):
-        flags.add(r.FLAG_PRIOR_DEPARTURE_NOT_RECORDED)
-    evidence = list(stay.terms.evidence)
-
-    if stay.departure is not None and stay.departure.departure_date <= facts.day:
-        flags.discard(r.FLAG_LAND_NO_EXIT_DATA)
-        return _result(
-            "departed",
-            stay.departure.departure_date,
-            [*evidence, stay.departure.uid],
-            flags | _presence_after(facts, stay.departure.departure_date),
-            overstay_days=_days_out_of_status(facts, stay),
-        )
-    terms = stay.terms
-    if terms.until is None:
-        return _result(terms.rule_id, stay.arrival.admission_date, evidence, flags)
-    if facts.day <= terms.until:
-        # The stay has not ended on this day, so how it later ended is not yet a fact.
-        flags -= {r.FLAG_DEPARTURE_INFERRED, r.FLAG_DEPARTURE_NOT_RECORDED}
-        return _result(
-            terms.rule_id, stay.arrival.admission_date, evidence, flags, valid_until=terms.until
-        )
-    if stay.next_arrival is not None:
-        return _result("departure_inferred", terms.until + ONE_DAY, evidence, flags)
-    if terms.pending_extension is not None:
-        flags.add(r.FLAG_EXTENSION_PENDING)
-        return _result(
-            "extension_pending_timely", terms.pending_extension.filed_date, evidence, flags
-        )
-    return _expired_stay(facts, stay, evidence, flags)
-
-
-def _stays(facts: _Facts) -> list[Stay]:
-    """Build the stays, reusing those built from the same record objects on an earlier day.
-
-    The cache key is the identity of each input record, and each entry keeps its inputs
-    alive, so an identity cannot be reused by another object while the cache exists.
-    """
-    inputs = [*facts.known, *facts.later]
-    key = tuple(map(id, inputs))
-    cached = facts.stays_cache.get(key)
-    if cached is None:
-        cached = (inputs, build_stays(records=inputs))
-        facts.stays_cache[key] = cached
-    return cached[1]
-
-
-def _days_out_of_status(facts: _Facts, stay: Stay) -> int | None:
-    """Count the days a departed person stayed past the authorised stay.
-
-    Days while an application filed before the departure was pending are not counted:
-    INA 212(a)(9)(B)(iii)(II) tolls them for a pending asylum application, and the same
-    period-of-stay treatment is applied to adjustment, TPS and deferred action requests.
-    """
-    days = stay.overstay_days
-    if days is None or stay.departure is None or stay.terms.until is None:
-        return days
-    departed = stay.departure.departure_date
-    filings = [
-        b.filed_date
-        for b in facts.benefits
-        if b.form in PROTECTIVE_FORMS and b.decision == "pending" and b.filed_date < departed
-    ]
-    if not filings:
-        return days
-    return min(days, days_after(last_authorised=stay.terms.until, until=min(filings) - ONE_DAY))
-
-
-def _expired_stay(facts: _Facts, stay: Stay, evidence: list[str], flags: set[str]) -> StatusResult:
-    """Tell a confirmed overstay (later proof of presence) from an unconfirmed one."""
-    until = stay.terms.until
-    assert until is not None
-    overstay_days = days_after(last_authorised=until, until=facts.day)
-    presence = _presence_records(facts, until)
-    if presence:
-        return _result(
-            "stay_expired_presence",
-            until + ONE_DAY,
-            [*evidence, *presence],
-            flags,
-            overstay_days=overstay_days,
-        )
-    flags |= {r.FLAG_UNCONFIRMED, r.FLAG_DEPARTURE_NOT_RECORDED}
-    return _result(
-        "stay_expired_unconfirmed", until + ONE_DAY, evidence, flags, overstay_days=overstay_days
-    )
-
-
-def _presence_records(facts: _Facts, after: date) -> list[str]:
-    """Return records dated after ``after`` that place the person in the country.
-
-    A benefit filing, an encounter, arrest, detention or release, a conviction, or a court
-    decision given in the person's presence (not in absentia).
-    """
-    uids: list[str] = []
-    for record in facts.known:
-        if isinstance(record, Benefit) and record.filed_date > after:
-            uids.append(record.uid)
-        elif isinstance(record, EnforcementEvent) and record.kind in PRESENCE_KINDS:
-            if record.event_date > after:
-                uids.append(record.uid)
-        elif isinstance(record, CourtCase) and record.decision_date and not record.in_absentia:
-            if record.decision_date > after:
-                uids.append(record.uid)
-        elif isinstance(record, Conviction) and record.conviction_date > after:
-            uids.append(record.uid)
-    return uids
-
-
-def _presence_after(facts: _Facts, departed: date) -> set[str]:
-    # A record of presence after a recorded departure with no new arrival points at a
-    # wrong link or an entry without inspection, so it is flagged for a reviewer.
-    return {"presence_after_departure"} if _presence_records(facts, departed) else set()
-
-
-def _without_admission(facts: _Facts) -> StatusResult:
-    departure = facts.departures[-1] if facts.departures else None
-    if departure is not None:
-        return _result(
-            "departed", departure.departure_date, [departure.uid], ["arrival_not_recorded"]
-        )
-    return _result("no_status_evidence", None, [rec.uid for rec in facts.known])
 
 
 _PRECEDENCE: tuple[Callable[[_Facts], StatusResult | None], ...] = (

@@ -13,9 +13,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from immigrationos.status.dates import local_date
 from immigrationos.status.errors import RecordError
 
 DURATION_OF_STATUS = "D/S"
+SELF_REPORTED = "self_reported"
+# How far each kind of departure evidence can be trusted, from 0 to 1. These are the
+# project's estimates, not measured rates. A biometric exit matches the traveller's face or
+# fingerprints, a boarding confirmation the boarding pass and a carrier manifest only the
+# passenger list. A self-reported exit rests on the person's word, more so with a location.
+DEPARTURE_CONFIDENCE = {
+    "biometric_confirmation": 0.99,
+    "boarding_confirmation": 0.95,
+    "carrier_manifest": 0.9,
+    "land_exit": 0.9,
+    "third_country_entry": 0.85,
+}
+SELF_REPORTED_CONFIDENCE = {True: 0.7, False: 0.5}  # keyed by whether a location is given
+UNKNOWN_EVIDENCE_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +43,7 @@ class Arrival:
     duration_of_status: bool
     class_of_admission: str
     mode: str
+    dob: date | None = None
 
     @property
     def known_date(self) -> date:
@@ -36,12 +52,18 @@ class Arrival:
 
 @dataclass(frozen=True, slots=True)
 class Departure:
-    """A recorded departure (manifest, land exit, self-reported exit, ...)."""
+    """A recorded departure (manifest, land exit, self-reported exit, ...).
+
+    ``confidence`` is the trust in ``evidence_kind`` from ``DEPARTURE_CONFIDENCE``.
+    ``location`` is where a self-reported exit was made, when the person gave it.
+    """
 
     uid: str
     departure_date: date
     mode: str
     evidence_kind: str
+    confidence: float = 1.0
+    location: str | None = None
 
     @property
     def known_date(self) -> date:
@@ -68,7 +90,14 @@ class StudentRecord:
 
 @dataclass(frozen=True, slots=True)
 class Benefit:
-    """A benefit application and, once decided, its decision."""
+    """A benefit application and, once decided, its decision.
+
+    ``frivolous`` marks an application found frivolous or filed only to delay departure,
+    which earns no period of authorised stay while pending. The ``parent_*`` fields come
+    from an N-600 (certificate of citizenship) and name the citizen parent the claim rests
+    on: the parent's A-number, name, naturalisation date and whether the child lived in
+    that parent's legal and physical custody.
+    """
 
     uid: str
     form: str
@@ -78,6 +107,12 @@ class Benefit:
     new_class: str | None
     valid_until: date | None
     timely_filed: bool | None
+    dob: date | None = None
+    frivolous: bool = False
+    parent_a_number: str | None = None
+    parent_name: str | None = None
+    parent_naturalised: date | None = None
+    parent_custody: bool | None = None
 
     @property
     def known_date(self) -> date:
@@ -112,6 +147,7 @@ class Conviction:
     violent: bool
     tco_related: bool
     conviction_date: date
+    dob: date | None = None
 
     @property
     def known_date(self) -> date:
@@ -188,6 +224,30 @@ class _Fields:
                 ) from exc
         return None
 
+    def port_date(self, event: str) -> date:
+        """Return the local calendar date of an ``event`` (admission or departure) at the port.
+
+        Ingest stores that date as ``<event>_date``. Without it, the ``<event>_ts`` timestamp
+        is read in the row's ``port_tz`` (see ``dates.local_date``).
+        """
+        stored = self.optional_date(f"{event}_date", "event_local_date", "event_date")
+        if stored is not None:
+            return stored
+        timestamp = self.text(f"{event}_ts")
+        if not timestamp:
+            raise RecordError(
+                f"record {self.uid!r}: missing {event}_date or {event}_ts; "
+                "fix the extract and re-run ingest"
+            )
+        try:
+            return local_date(timestamp=timestamp, zone=self.optional_text("port_tz"))
+        except ValueError as exc:
+            raise RecordError(
+                f"record {self.uid!r}: {event}_ts = {timestamp!r} with port_tz = "
+                f"{self.values.get('port_tz')!r} has no local date ({exc}); "
+                "fix the extract or the ingest normalisation"
+            ) from exc
+
     def date(self, *names: str) -> date:
         value = self.optional_date(*names)
         if value is None:
@@ -228,24 +288,29 @@ def _arrival(fields: _Fields) -> Arrival:
     admit_until = None if is_ds else fields.optional_date("admit_until")
     return Arrival(
         uid=fields.uid,
-        admission_date=fields.date(
-            "admission_date", "event_local_date", "event_date", "admission_ts"
-        ),
+        admission_date=fields.port_date("admission"),
         admit_until=admit_until,
         duration_of_status=is_ds,
         class_of_admission=fields.text("class_of_admission").upper(),
         mode=fields.text("mode").lower(),
+        dob=fields.optional_date("dob"),
     )
 
 
 def _departure(fields: _Fields) -> Departure:
+    kind = fields.text("evidence_kind")
+    location = fields.optional_text("reported_location")
+    if kind == SELF_REPORTED:
+        confidence = SELF_REPORTED_CONFIDENCE[location is not None]
+    else:
+        confidence = DEPARTURE_CONFIDENCE.get(kind, UNKNOWN_EVIDENCE_CONFIDENCE)
     return Departure(
         uid=fields.uid,
-        departure_date=fields.date(
-            "departure_date", "event_local_date", "event_date", "departure_ts"
-        ),
+        departure_date=fields.port_date("departure"),
         mode=fields.text("mode").lower(),
-        evidence_kind=fields.text("evidence_kind"),
+        evidence_kind=kind,
+        confidence=confidence,
+        location=location,
     )
 
 
@@ -272,6 +337,12 @@ def _benefit(fields: _Fields) -> Benefit:
         new_class=fields.optional_text("new_class"),
         valid_until=fields.optional_date("valid_until"),
         timely_filed=fields.flag("timely_filed"),
+        dob=fields.optional_date("dob"),
+        frivolous=bool(fields.flag("frivolous")),
+        parent_a_number=fields.optional_text("parent_a_number"),
+        parent_name=fields.optional_text("parent_name"),
+        parent_naturalised=fields.optional_date("parent_naturalisation_date"),
+        parent_custody=fields.flag("parent_custody"),
     )
 
 
@@ -296,6 +367,7 @@ def _conviction(fields: _Fields) -> Conviction:
         violent=bool(fields.flag("violent")),
         tco_related=bool(fields.flag("tco_related")),
         conviction_date=fields.date("conviction_date", "event_date"),
+        dob=fields.optional_date("dob"),
     )
 
 

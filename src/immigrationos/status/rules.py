@@ -59,6 +59,28 @@ FLAG_DEFERRED_ACTION: Final = "deferred_action"
 FLAG_APPLICATION_PENDING: Final = "application_pending"
 FLAG_CITIZENSHIP_CLAIM_PENDING: Final = "citizenship_claim_pending"
 FLAG_PRIOR_DEPARTURE_NOT_RECORDED: Final = "prior_departure_not_recorded"
+# A record of presence in the country (a filing, an arrest) after a recorded departure with
+# no new arrival: the departure, the link or the absence of an arrival record is wrong.
+FLAG_DISPUTED: Final = "disputed"
+FLAG_LOW_CONFIDENCE_DEPARTURE: Final = "low_confidence_departure"
+# A person whose status a reviewer must decide, for example a citizenship claim through a
+# parent that rests on a name only. The priority policy treats the person as protected.
+FLAG_NEEDS_REVIEW: Final = "needs_review"
+FLAG_POSSIBLE_CITIZEN: Final = "possible_citizen"
+FLAG_PAROLE: Final = "parole"
+FLAG_EXTENSION_NOT_AVAILABLE: Final = "extension_not_available"
+FLAG_FRIVOLOUS_APPLICATION: Final = "frivolous_application"
+# In history only: the period's status rests on a record dated after the period began.
+FLAG_RETROACTIVE_EXTENSION: Final = "retroactive_extension"
+FLAG_CONFIRMED_LATER: Final = "confirmed_by_later_record"
+# INA 240B(d)(1): failing to leave within a voluntary departure period brings a civil
+# penalty and 10 years of ineligibility for several forms of relief.
+FLAG_VD_CIVIL_PENALTY: Final = "vd_civil_penalty"
+FLAG_VD_RELIEF_BAR: Final = "vd_relief_bar_10_year"
+
+# Inadmissibility bars for unlawful presence, INA 212(a)(9)(B)(i)(I) and (II).
+BAR_3_YEAR: Final = "3_year"
+BAR_10_YEAR: Final = "10_year"
 
 
 @dataclass(frozen=True)
@@ -77,6 +99,19 @@ def _rules(*rules: Rule) -> dict[str, Rule]:
 
 RULES: Final = _rules(
     Rule("naturalised", CITIZEN, "INA 316; INA 337", "N-400 naturalisation approved"),
+    Rule(
+        "citizenship_certified",
+        CITIZEN,
+        "INA 320; INA 341(a)",
+        "certificate of citizenship (N-600) approved",
+    ),
+    Rule(
+        "derived_citizenship",
+        CITIZEN,
+        "INA 320(a)",
+        "citizen by law through a parent's naturalisation: under 18, a permanent resident and "
+        "in that parent's custody on the date the last condition was met",
+    ),
     Rule(
         "adjusted_to_lpr",
         LAWFUL_PERMANENT_RESIDENT,
@@ -122,14 +157,16 @@ RULES: Final = _rules(
     Rule(
         "vd_overstayed",
         FINAL_ORDER,
-        "8 CFR 1240.26; 8 CFR 1241.1(f)",
-        "voluntary departure deadline passed with no departure: the alternate order is final",
+        "INA 240B(d); 8 CFR 1240.26(d); 8 CFR 1241.1(f)",
+        "voluntary departure deadline passed with no departure: the alternate order of "
+        "removal takes effect, with a civil penalty and a 10-year bar to relief",
     ),
     Rule(
         "voluntary_departure",
         VOLUNTARY_DEPARTURE_PERIOD,
-        "8 CFR 1240.26",
-        "voluntary departure granted, deadline not yet passed",
+        "INA 240B(a)(2), (b)(2); 8 CFR 1240.26",
+        "voluntary departure granted (up to 120 days before the end of proceedings, up to "
+        "60 days at the end), deadline not yet passed",
     ),
     Rule(
         "nta_pending",
@@ -148,6 +185,13 @@ RULES: Final = _rules(
         PROTECTED,
         "8 CFR 236.21-236.25",
         "deferred action (I-821D) approved and valid",
+    ),
+    Rule(
+        "parole_valid",
+        PROTECTED,
+        "INA 212(d)(5)(A); 8 CFR 212.5",
+        "paroled into the country (I-94 class PAROLE or an approved I-131 parole), parole "
+        "not yet expired",
     ),
     Rule(
         "adjustment_pending",
@@ -171,9 +215,15 @@ RULES: Final = _rules(
         "Visa Waiver admission, 90 days, no extension or change of status",
     ),
     Rule(
+        "visa_waiver_satisfactory_departure",
+        IN_STATUS,
+        "8 CFR 217.3(a)",
+        "Visa Waiver stay prolonged by satisfactory departure, up to 30 days",
+    ),
+    Rule(
         "duration_of_status_f",
         IN_STATUS,
-        "8 CFR 214.2(f)(5)(i)",
+        "8 CFR 214.2(f)(5)(i), (iv)",
         "F student: programme or OPT end plus 60 days",
     ),
     Rule(
@@ -197,15 +247,16 @@ RULES: Final = _rules(
     Rule(
         "extension_pending_timely",
         PENDING_APPLICATION,
-        "INA 212(a)(9)(B)(iv)",
+        "8 CFR 214.1(c)(4); INA 212(a)(9)(B)(iv)",
         "admit-until date passed, but an extension or change of status filed on time is "
         "pending, which keeps the stay authorised",
     ),
     Rule(
         "extension_approved",
         IN_STATUS,
-        "INA 248; 8 CFR 214.1(c)",
-        "extension or change of status approved, valid until its new date",
+        "INA 248; 8 CFR 214.1(c)(4)",
+        "extension or change of status approved, valid until its new date and counted from "
+        "the end of the previous stay",
     ),
     Rule(
         "stay_expired_unconfirmed",

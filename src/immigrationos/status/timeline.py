@@ -24,13 +24,33 @@ from immigrationos.status.records import (
 VISA_WAIVER_CLASSES = frozenset({"WT", "WB"})
 # INA 217(a)(1): 90 days counting the admission day, so admitted 2026-01-15 runs to 2026-04-14.
 VISA_WAIVER_LAST_DAY = timedelta(days=89)
+# 8 CFR 217.3(a): satisfactory departure, granted when an emergency keeps a Visa Waiver
+# visitor from leaving on time, lasts at most 30 days after the 90-day stay.
+SATISFACTORY_DEPARTURE_FORM = "SATISFACTORY_DEPARTURE"
+SATISFACTORY_DEPARTURE_MAX = timedelta(days=30)
 EXTENSION_FORMS = frozenset({"I-539", "I-129"})
-# Days after the programme (or OPT) end during which the student may remain.
+# Classes that can neither extend their stay nor change status: transit (C, TWOV), crew (D),
+# fiancé(e)s and their children (K-1, K-2), witnesses and informants (S) and Visa Waiver
+# visitors. 8 CFR 214.1(c)(3) and 8 CFR 248.2; INA 248(a).
+# NOTE: S nonimmigrants may extend within their first 3 years; every S extension is
+# refused here.
+NON_EXTENDABLE_CLASSES = (
+    frozenset({"C1", "C2", "C3", "C4", "C1D", "TWOV", "D1", "D2", "K1", "K2", "S5", "S6", "S7"})
+    | VISA_WAIVER_CLASSES
+)
+# Paroled on arrival: the I-94 records parole until a date, which is not an admission.
+PAROLE_CLASSES = frozenset({"PAROLE"})
+# Days after the programme (or OPT) end during which the student may remain:
+# 8 CFR 214.2(f)(5)(iv) for F, 8 CFR 214.2(j)(1)(ii) for J, 8 CFR 214.2(m)(5) for M.
 STUDENT_GRACE = {
     "F": (timedelta(days=60), "duration_of_status_f"),
     "J": (timedelta(days=30), "duration_of_status_j"),
     "M": (timedelta(days=30), "duration_of_status_m"),
 }
+# 8 CFR 214.2(f)(5)(iv): an F student whose school authorised a withdrawal from classes has
+# 15 days to leave. A termination for a status violation leaves no days at all.
+AUTHORISED_WITHDRAWAL_GRACE = timedelta(days=15)
+AUTHORISED_WITHDRAWAL = "authorized early withdrawal"
 
 
 def records_known_on(*, records: Iterable[RecordView], day: date) -> list[RecordView]:
@@ -136,6 +156,9 @@ class Stay:
         )
 
 
+_STAY_FORMS = EXTENSION_FORMS | {SATISFACTORY_DEPARTURE_FORM}
+
+
 def build_stays(*, records: Sequence[RecordView]) -> list[Stay]:
     """Build the stays of one person from arrivals, departures, students and extensions."""
     arrivals = sorted(
@@ -148,7 +171,7 @@ def build_stays(*, records: Sequence[RecordView]) -> list[Stay]:
     )
     students = [rec for rec in records if isinstance(rec, StudentRecord)]
     extensions = sorted(
-        (rec for rec in records if isinstance(rec, Benefit) and rec.form in EXTENSION_FORMS),
+        (rec for rec in records if isinstance(rec, Benefit) and rec.form in _STAY_FORMS),
         key=lambda b: (b.filed_date, b.uid),
     )
 
@@ -173,9 +196,16 @@ def build_stays(*, records: Sequence[RecordView]) -> list[Stay]:
 def stay_terms(
     *, arrival: Arrival, students: Sequence[StudentRecord], extensions: Sequence[Benefit]
 ) -> StayTerms:
-    """Compute the authorised stay of one admission, applying extensions in filing order."""
+    """Compute the authorised stay of one admission, applying extensions in filing order.
+
+    ``extensions`` are the I-539, I-129 and satisfactory-departure records filed during the
+    stay. A class in ``NON_EXTENDABLE_CLASSES`` ignores I-539 and I-129 filings and gets the
+    flag ``extension_not_available``.
+    """
     if arrival.class_of_admission in VISA_WAIVER_CLASSES:
         return _visa_waiver_terms(arrival, extensions)
+    if arrival.class_of_admission in PAROLE_CLASSES:
+        return StayTerms(arrival.admit_until, "parole_valid", (arrival.uid,))
     if arrival.duration_of_status:
         terms = _duration_of_status_terms(arrival, students)
     elif arrival.admit_until is not None:
@@ -184,17 +214,41 @@ def stay_terms(
         return StayTerms(None, "admit_until_missing", (arrival.uid,), ("admit_until_missing",))
     if terms.rule_id == "ds_without_student_record":
         return terms
-    for benefit in extensions:
+    filings = [b for b in extensions if b.form in EXTENSION_FORMS]
+    if filings and arrival.class_of_admission in NON_EXTENDABLE_CLASSES:
+        return replace(terms, flags=(*terms.flags, r.FLAG_EXTENSION_NOT_AVAILABLE))
+    for benefit in filings:
         terms = _apply_extension(terms, benefit)
     return terms
 
 
 def _visa_waiver_terms(arrival: Arrival, extensions: Sequence[Benefit]) -> StayTerms:
-    """Apply INA 217(a)(1) and 8 CFR 217.2: 90 days at most, extensions have no effect."""
+    """Apply INA 217(a)(1) and 8 CFR 217.2: 90 days at most, extensions have no effect.
+
+    Satisfactory departure granted under 8 CFR 217.3(a) moves the last day to its
+    ``valid_until``, at most 30 days after the 90 days. Requested but not granted, it
+    changes nothing.
+    """
     last_day = arrival.admission_date + VISA_WAIVER_LAST_DAY
     until = min(arrival.admit_until, last_day) if arrival.admit_until else last_day
-    flags = ("visa_waiver_extension_ignored",) if extensions else ()
-    return StayTerms(until, "visa_waiver_90_days", (arrival.uid,), flags)
+    flags: tuple[str, ...] = ()
+    if any(b.form in EXTENSION_FORMS for b in extensions):
+        flags = (r.FLAG_EXTENSION_NOT_AVAILABLE,)
+    terms = StayTerms(until, "visa_waiver_90_days", (arrival.uid,), flags)
+    for grant in extensions:
+        if grant.form != SATISFACTORY_DEPARTURE_FORM or grant.decision != "approved":
+            continue
+        granted_until = min(
+            grant.valid_until or until + SATISFACTORY_DEPARTURE_MAX,
+            until + SATISFACTORY_DEPARTURE_MAX,
+        )
+        terms = StayTerms(
+            max(until, granted_until),
+            "visa_waiver_satisfactory_departure",
+            (arrival.uid, grant.uid),
+            flags,
+        )
+    return terms
 
 
 def _duration_of_status_terms(arrival: Arrival, students: Sequence[StudentRecord]) -> StayTerms:
@@ -210,6 +264,9 @@ def _duration_of_status_terms(arrival: Arrival, students: Sequence[StudentRecord
     grace, rule_id = STUDENT_GRACE[category]
     evidence = (arrival.uid, student.uid)
     if student.termination_date is not None:
+        if category == "F" and student.termination_reason == AUTHORISED_WITHDRAWAL:
+            until = student.termination_date + AUTHORISED_WITHDRAWAL_GRACE
+            return StayTerms(until, rule_id, evidence, ("authorised_withdrawal",))
         # A termination for a status violation ends the stay on that day with no grace.
         return StayTerms(student.termination_date, rule_id, evidence, ("terminated_no_grace",))
     programme_end = student.program_end
@@ -219,16 +276,21 @@ def _duration_of_status_terms(arrival: Arrival, students: Sequence[StudentRecord
 
 
 def _apply_extension(terms: StayTerms, benefit: Benefit) -> StayTerms:
-    """Apply one I-539 or I-129 filed during the stay.
+    """Apply one I-539 or I-129 filed during the stay (8 CFR 214.1(c)(4), INA 248).
 
     Filed on time (before the stay ended, or as the record's ``timely_filed`` states), the
     stay remains authorised while the application is pending. An approval sets the new
-    valid-until date, and a denial or withdrawal ends the stay on the decision date. Filed
-    late, only an approval changes the stay.
+    valid-until date, counted from the end of the previous stay even when the decision
+    comes later. A denial or withdrawal ends the stay on the decision date. Filed late or
+    found frivolous, the application keeps nothing authorised, and a denial leaves the
+    stay ending on its original date.
     """
     timely = benefit.timely_filed
     if timely is None:
         timely = terms.until is None or benefit.filed_date <= terms.until
+    if benefit.frivolous:
+        timely = False
+        terms = replace(terms, flags=(*terms.flags, r.FLAG_FRIVOLOUS_APPLICATION))
     evidence = (*terms.evidence, benefit.uid)
 
     if benefit.decision == "approved":

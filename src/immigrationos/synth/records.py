@@ -115,8 +115,13 @@ class PersonRecords:
             passport=passport,
         )
 
-    def departure(self, *, on: date, mode: str, port: str, evidence: str = "") -> bool:
-        """Add a departure unless it is an unrecorded land exit; return whether it was added."""
+    def departure(
+        self, *, on: date, mode: str, port: str, evidence: str = "", location: str = ""
+    ) -> bool:
+        """Add a departure unless it is an unrecorded land exit; return whether it was added.
+
+        ``location`` is the place a self-reported exit gives as the point of departure.
+        """
         if mode == "land":
             if self.identity.roll(self.person, "unrecorded_land_exit", self.rng):
                 return False
@@ -145,6 +150,7 @@ class PersonRecords:
                 "carrier": carrier,
                 "mode": mode,
                 "evidence_kind": evidence,
+                "reported_location": location,
             },
         )
         self._mark_late(on)
@@ -163,8 +169,12 @@ class PersonRecords:
         new_class: str = "",
         valid_until: date | None = None,
         timely: bool | None = None,
+        extra: dict[str, object] | None = None,
     ) -> None:
-        """Add a benefit application; a decision after the as-of date stays pending."""
+        """Add a benefit application; a decision after the as-of date stays pending.
+
+        ``extra`` adds other benefits columns, for example an N-600's parent fields.
+        """
         if decided is not None and decided > self.as_of:
             decision, decided, new_class, valid_until = "pending", None, "", None
         self._add(
@@ -178,6 +188,7 @@ class PersonRecords:
                 "new_class": new_class,
                 "valid_until": valid_until,
                 "timely_filed": timely,
+                **(extra or {}),
             },
         )
         if decision == "approved" and decided is not None and form in ("I-129", "I-539"):

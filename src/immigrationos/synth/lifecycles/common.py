@@ -13,10 +13,12 @@ from immigrationos.synth.records import AIR_PORTS, AORS, LAND_PORTS, SEA_PORTS, 
 
 DAY = timedelta(days=1)
 HOUSEHOLD_TRIPS_FROM = date(2021, 1, 1)
-# Authorised stays. Visa Waiver travellers get 90 days (8 U.S.C. 1187(a)(1)). A B-2 visitor
-# issued an I-94 is admitted for at least six months (8 CFR 214.2(b)(2)), and the generator
-# gives B-1 visitors and I-94s at land ports the same six months.
-VISA_WAIVER_DAYS = 90
+# Authorised stays, as days from the admission to the last authorised day. Visa Waiver
+# travellers get 90 days counting the admission day (8 U.S.C. 1187(a)(1)), so the last day
+# is 89 days after it. A B-2 visitor issued an I-94 is admitted for at least six months
+# (8 CFR 214.2(b)(2)), and the generator gives B-1 visitors and I-94s at land ports the
+# same six months.
+VISA_WAIVER_DAYS = 89
 VISITOR_DAYS = 182
 # Grace periods after a programme ends: F-1 60 days (8 CFR 214.2(f)(5)(iv)), J-1 30 days
 # (8 CFR 214.2(j)(1)(ii)), M-1 30 days (8 CFR 214.2(m)(5)).

@@ -67,4 +67,8 @@ def daca(life: Life) -> None:
         new_class="DACA",
         valid_until=valid,
     )
-    life.set_status("protected", min(decided, life.as_of), "deferred_action")
+    if decided > life.as_of:
+        # The request is still pending on the as-of date (the record shows no decision).
+        life.set_status("pending_application", filed, "pending_application")
+        return
+    life.set_status("protected", decided, "deferred_action")

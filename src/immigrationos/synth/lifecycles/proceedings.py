@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from immigrationos.sources.ports import PORTS
 from immigrationos.synth.identity import random_date
 from immigrationos.synth.lifecycles.common import (
     DAY,
@@ -159,7 +160,10 @@ def _voluntary_departure(life: Life, *, nta: date, decided: date) -> None:
         life.set_status("voluntary_departure_period", decided)
         return
     left = deadline - timedelta(days=rng.randint(0, 25))
-    life.out.departure(on=left, mode="air", port=rng.choice(AIR_PORTS), evidence="self_reported")
+    port = rng.choice(AIR_PORTS)
+    life.out.departure(
+        on=left, mode="air", port=port, evidence="self_reported", location=PORTS[port].name
+    )
     life.set_status("departed", left)
 
 

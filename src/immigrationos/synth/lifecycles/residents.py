@@ -16,6 +16,10 @@ from immigrationos.synth.lifecycles.common import (
 # status. H-1B: 3 years (8 CFR 214.2(h)(9)(iii)); B-2: 6 months (8 CFR 214.2(b)(2));
 # K-1: 90 days (INA 214(d)).
 ADMISSION_DAYS = {"H1B": 3 * 365, "B2": 182, "K1": 90}
+# Share of permanent residents who file an N-600, claiming citizenship through a parent who
+# naturalised after their 18th birthday. INA 320 then does not apply, so the truth stays
+# permanent resident. A third of the claims name the parent without an A-number.
+LATE_PARENT_CLAIM_RATE = 0.02
 
 
 def _adjust(life: Life, *, decided: date) -> None:
@@ -49,7 +53,38 @@ def _adjust(life: Life, *, decided: date) -> None:
 def permanent_resident(life: Life) -> None:
     decided = life.days_ago(30, 12 * 365)
     _adjust(life, decided=decided)
+    if life.rng.random() < LATE_PARENT_CLAIM_RATE:
+        _late_parent_claim(life, adjusted=decided)
     life.set_status("lawful_permanent_resident", decided, "lawful_permanent_resident")
+
+
+def _late_parent_claim(life: Life, *, adjusted: date) -> None:
+    """Add an N-600 resting on a parent naturalised after the person's permanent residence.
+
+    Permanent residents are born by 1990 and adjust from 2014 on, so they are adults when
+    the parent naturalises and the claim fails.
+    """
+    rng = life.rng
+    latest = life.as_of - timedelta(days=60)
+    if adjusted + timedelta(days=30) >= latest:
+        return
+    naturalised = adjusted + timedelta(days=rng.randint(30, (latest - adjusted).days))
+    filed = naturalised + timedelta(days=rng.randint(1, (life.as_of - naturalised).days))
+    parent: dict[str, object] = {
+        "parent_name": f"{rng.choice(('Maria', 'Jose', 'Ana', 'Li', 'Amir'))} {life.person.family}",
+        "parent_naturalisation_date": naturalised,
+        "parent_custody": True,
+    }
+    if rng.random() >= 1 / 3:
+        parent["parent_a_number"] = f"A{rng.randint(100_000_000, 999_999_999)}"
+    denied = rng.random() < 0.4
+    life.out.benefit(
+        form="N-600",
+        filed=filed,
+        decision="denied" if denied else "pending",
+        decided=filed + timedelta(days=rng.randint(60, 300)) if denied else None,
+        extra=parent,
+    )
 
 
 def citizen(life: Life) -> None:

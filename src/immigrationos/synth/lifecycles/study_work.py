@@ -72,8 +72,12 @@ def student(life: Life) -> None:
         return
 
     draw = rng.random()
+    terminated = random_date(rng, program_start + timedelta(days=60), program_end)
+    if in_cohort_window(terminated):
+        # A termination ends the stay that day, and only planned cohort members may have a
+        # stay ending in FY2024, so this student completes the programme and leaves instead.
+        draw = max(draw, 0.18)
     if draw < 0.08:
-        terminated = random_date(rng, program_start + timedelta(days=60), program_end)
         life.out.student(
             row={
                 **row,
@@ -95,15 +99,23 @@ def student(life: Life) -> None:
     life.out.student(row={**row, "student_status": "completed"}, on=program_start)
     if draw < 0.18:
         decided = authorised_end - timedelta(days=rng.randint(10, 90))
+        valid_until = decided + timedelta(days=3 * 365)
+        if in_cohort_window(valid_until):
+            # Only planned cohort members may have an authorised stay ending in FY2024.
+            valid_until = calibration.FY_END + timedelta(days=30)
         life.out.benefit(
             form="I-129",
             filed=decided - timedelta(days=rng.randint(30, 120)),
             decision="approved",
             decided=decided,
             new_class="H1B",
-            valid_until=decided + timedelta(days=3 * 365),
+            valid_until=valid_until,
             timely=True,
         )
+        if valid_until < life.as_of:
+            # The H-1B ran out before the as-of date: the worker left before its end.
+            leave(life, on=valid_until - timedelta(days=rng.randint(1, 60)))
+            return
         life.set_status("in_status", min(decided, life.as_of))
         return
     leave(life, on=authorised_end - timedelta(days=rng.randint(1, 50)))
