@@ -7,9 +7,10 @@ pytest-django's own test database, so the operational SQLite path in the setting
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,33 @@ from cases.staging_builders import RUN_ID, base_staging, staging_write
 hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _audit_triggers_lifted_for_flush() -> Iterator[None]:
+    """Let Django's flush after a transactional test empty the append-only audit tables.
+
+    The audit triggers reject DELETE and TRUNCATE, so the flush drops them first and
+    recreates them after. Tests run only while the triggers are in place.
+    """
+    from django.core.management.commands import flush
+    from django.db import connections
+
+    from immigrationos.audit import triggers
+
+    original = flush.Command.handle
+
+    def handle(self: Any, **options: Any) -> Any:
+        connection = connections[options.get("database", "default")]
+        triggers.triggers_drop(connection)
+        try:
+            return original(self, **options)
+        finally:
+            triggers.triggers_create(connection)
+
+    flush.Command.handle = handle  # type: ignore[method-assign]
+    yield
+    flush.Command.handle = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
@@ -55,11 +83,59 @@ def loaded(db: None, staging_con: duckdb.DuckDBPyConnection) -> Any:
     return operational_store_load(con=staging_con, run_id=RUN_ID, progress=NullProgress())
 
 
-@pytest.fixture
-def officer_client(db: None, client: Any) -> Any:
-    """Return a test client signed in as a fresh user."""
-    from django.contrib.auth import get_user_model
+RoleClient = Callable[..., Any]
 
-    user = get_user_model().objects.create_user(username="tester", password="pw-for-tests-1")
-    client.force_login(user)
-    return client
+
+@pytest.fixture
+def role_client(db: None) -> RoleClient:
+    """Return a factory: ``role_client(role, office="NYC", purpose=...)``.
+
+    Each call returns a new django test Client signed in as a fresh user in the group of
+    ``role`` and in ``office`` (None for no office), with ``purpose`` chosen (None for none;
+    by default partner_lookup for a partner and case_work for every other role).
+    The username defaults to ``<role>-<n>``.
+    For the partner role the client instead carries a new API token and an X-Purpose header
+    on every request, because partners use only the API.
+    """
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from immigrationos.access.policy import PARTNER, PURPOSE_SESSION_KEY
+    from immigrationos.access.roles import user_role_assign
+    from immigrationos.access.tokens import api_token_create
+
+    numbers = itertools.count(1)
+
+    def make(
+        role: str,
+        office: str | None = "NYC",
+        purpose: str | None = "",
+        username: str | None = None,
+    ) -> Any:
+        if purpose == "":
+            # Partners may choose only partner_lookup; every other role defaults to case work.
+            purpose = "partner_lookup" if role == PARTNER else "case_work"
+        username = username or f"{role}-{next(numbers)}"
+        user = get_user_model().objects.create_user(username=username, password="pw-tests-1")
+        user_role_assign(user=user, role=role, office_code=office)
+        if role == PARTNER:
+            token = api_token_create(user=user, partner="test partner")
+            headers = {"Authorization": f"Bearer {token}"}
+            if purpose:
+                headers["X-Purpose"] = purpose
+            return Client(headers=headers)
+        client = Client()
+        client.force_login(user)
+        if purpose:
+            session = client.session
+            session[PURPOSE_SESSION_KEY] = purpose
+            session.save()
+        return client
+
+    return make
+
+
+@pytest.fixture
+def officer_client(role_client: RoleClient) -> Any:
+    """Return a test client signed in as a fresh officer of NYC, with purpose case_work."""
+    return role_client("officer", username="tester")

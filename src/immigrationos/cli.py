@@ -53,6 +53,22 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _quarantine_export_audit(*, path: str, source: str | None, total: int) -> None:
+    import getpass
+
+    from immigrationos.audit.services import audit_record
+    from immigrationos.site.setup import django_setup
+
+    django_setup()
+    audit_record(
+        request=None,
+        username=getpass.getuser(),
+        action="quarantine_export",
+        object_type="quarantine",
+        details={"file": str(Path(path).resolve()), "source": source or "", "entries": total},
+    )
+
+
 def _cmd_quarantine(args: argparse.Namespace) -> int:
     from immigrationos import paths, staging
     from immigrationos.sources.quarantine import quarantine_csv_write, quarantine_list
@@ -64,6 +80,9 @@ def _cmd_quarantine(args: argparse.Namespace) -> int:
     finally:
         con.close()
     if args.csv:
+        # The entries carry rejected values (A-numbers, dates of birth), so the export is
+        # audited before the file is written; a failed audit write stops it.
+        _quarantine_export_audit(path=args.csv, source=args.source, total=total)
         with Path(args.csv).open("w", encoding="utf-8", newline="") as out:
             quarantine_csv_write(entries=entries, out=out)
         print(f"{total:,} quarantine entries written to {args.csv}")
@@ -79,10 +98,14 @@ def _cmd_quarantine(args: argparse.Namespace) -> int:
 
 def _cmd_link(args: argparse.Namespace) -> int:
     from immigrationos import paths, staging
-    from immigrationos.linkage.pipeline import link
+    from immigrationos.linkage.incremental import link_run
+    from immigrationos.pipeline import review_constraints_export
 
     con = staging.connect(paths.staging_path())
-    report = link(con=con, progress=TerminalProgress())
+    # Reviewer decisions live in the operational store; linkage reads them from staging.
+    review_constraints_export(con)
+    mode = "incremental" if args.incremental else "full" if args.full else "auto"
+    report = link_run(con=con, progress=TerminalProgress(), mode=mode)
     print(report.render())
     return 0
 
@@ -92,8 +115,28 @@ def _cmd_derive(args: argparse.Namespace) -> int:
     from immigrationos.status.derive import derive_all
 
     con = staging.connect(paths.staging_path())
-    report = derive_all(con=con, as_of=args.as_of, progress=TerminalProgress())
+    report = derive_all(
+        con=con, as_of=args.as_of, progress=TerminalProgress(), workers=args.workers
+    )
     print(report.render())
+    return 0
+
+
+def _cmd_report_overstay(args: argparse.Namespace) -> int:
+    from immigrationos import paths, staging
+    from immigrationos.status.report import report_csv, report_json, report_text
+    from immigrationos.status.report_query import overstay_report_build
+
+    con = staging.connect(paths.staging_path(), read_only=True)
+    try:
+        report = overstay_report_build(con=con, fy=args.fy)
+    finally:
+        con.close()
+    if args.csv:
+        Path(args.csv).write_text(report_csv(report), encoding="utf-8", newline="")
+        print(f"overstay report FY{report.fy} written to {args.csv}")
+        return 0
+    print(json.dumps(report_json(report), sort_keys=True) if args.json else report_text(report))
     return 0
 
 
@@ -124,6 +167,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from immigrationos import paths, staging
     from immigrationos.evaluation import evaluate, render_evaluation
 
+    if args.dataset:
+        from immigrationos.linkage.benchmarks.febrl import febrl_evaluate, febrl_render
+
+        result = febrl_evaluate(name=args.dataset)
+        print(json.dumps(result, sort_keys=True) if args.json else febrl_render(result))
+        return 0
     con = staging.connect(paths.staging_path(), read_only=True)
     figures = evaluate(con=con, truth_dir=Path(args.truth))
     print(json.dumps(figures, sort_keys=True) if args.json else render_evaluation(figures))
@@ -205,13 +254,42 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine.set_defaults(handler=_cmd_quarantine)
 
     link = commands.add_parser("link", help="link staged records into persons")
+    link_mode = link.add_mutually_exclusive_group()
+    link_mode.add_argument(
+        "--incremental",
+        action="store_true",
+        help="link only records staged since the last run, with its saved model; fail when "
+        "that is not possible (default: incremental when possible, else full)",
+    )
+    link_mode.add_argument(
+        "--full", action="store_true", help="retrain and re-link every staged record"
+    )
     link.set_defaults(handler=_cmd_link)
 
     derive = commands.add_parser("derive", help="derive each person's status")
     derive.add_argument(
         "--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD (default: today)"
     )
+    derive.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (default: one per usable CPU, one for small populations)",
+    )
     derive.set_defaults(handler=_cmd_derive)
+
+    report = commands.add_parser("report", help="print a report over the derived statuses")
+    reports = report.add_subparsers(dest="report", required=True, metavar="REPORT")
+    overstay = reports.add_parser(
+        "overstay",
+        help="the DHS Entry/Exit Overstay Report tables for a fiscal-year cohort",
+    )
+    overstay.add_argument(
+        "--fy", type=int, required=True, help="fiscal year, for example 2024 (Oct 2023-Sep 2024)"
+    )
+    overstay_output = overstay.add_mutually_exclusive_group()
+    overstay_output.add_argument("--csv", help="write the tables to this CSV file instead")
+    overstay_output.add_argument("--json", action="store_true", help="print one JSON object")
+    overstay.set_defaults(handler=_cmd_report_overstay)
 
     prioritise = commands.add_parser("prioritise", help="score persons against the policy")
     prioritise.add_argument("--policy", help="policy YAML file (default: the packaged policy)")
@@ -225,7 +303,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_cmd_run)
 
     evaluate = commands.add_parser("evaluate", help="compare the last run with ground truth")
-    evaluate.add_argument("--truth", required=True, help="the truth/ folder written by synth")
+    evaluate_input = evaluate.add_mutually_exclusive_group(required=True)
+    evaluate_input.add_argument("--truth", help="the truth/ folder written by synth")
+    evaluate_input.add_argument(
+        "--dataset",
+        choices=("febrl4", "febrl3"),
+        help="link a FEBRL data set with ImmigrationOS's approach and a splink baseline "
+        "instead of evaluating the last run",
+    )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(handler=_cmd_evaluate)
 
@@ -248,20 +333,30 @@ def build_parser() -> argparse.ArgumentParser:
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_cmd_manage)
+
+    from immigrationos.audit.cli import audit_parser_add
+    from immigrationos.privacy.cli import retention_parser_add
+
+    audit_parser_add(commands)
+    retention_parser_add(commands, as_of_type=_as_of)
     return parser
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
     """Return each package's root error, whose messages are written for the user."""
+    from immigrationos.audit.errors import AuditError
     from immigrationos.cases.errors import CasesError
     from immigrationos.evaluation import EvaluationError
     from immigrationos.linkage.errors import LinkageError
     from immigrationos.policy.errors import PolicyError
+    from immigrationos.privacy.errors import PrivacyError
     from immigrationos.sources.errors import SourceError
     from immigrationos.status.errors import StatusError
     from immigrationos.synth.errors import SynthError
 
     return (
+        AuditError,
+        PrivacyError,
         CasesError,
         EvaluationError,
         LinkageError,

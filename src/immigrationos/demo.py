@@ -71,9 +71,9 @@ def run_demo(
     from immigrationos.web.accounts import demo_accounts_create
 
     accounts = demo_accounts_create()
-    print("\nDemo accounts (the passwords are shown only now):")
+    print("\nDemo accounts (passwords, and the partner's API token, are shown only now):")
     for username, password in accounts.items():
-        print(f"  {username:<12} {password}")
+        print(f"  {username:<16} {password}")
     if not serve_ui:
         return 0
 

@@ -51,7 +51,12 @@ def test_sign_in_search_open_person(live_server: Any, loaded: Any, browser_page:
     page.get_by_label("Username").fill("analyst")
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    # Person data needs a purpose of use first; the page then returns to the search.
+    expect(page.get_by_role("heading", name="Purpose of use")).to_be_visible()
+    page.get_by_label("Identity review").check()
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Search persons")).to_be_visible()
+    expect(page.get_by_text("Purpose: identity_review")).to_be_visible()
 
     # A typo and no accents: the stored spelling is "Renée Dvořáková".
     page.get_by_role("searchbox").fill("Renee Dvorakvoa")

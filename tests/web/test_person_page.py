@@ -78,8 +78,8 @@ def test_record_anchor(record_uid: str, anchor: str) -> None:
     assert record_anchor(record_uid) == anchor
 
 
-def test_status_and_reason_evidence_link_rows(officer_client: Any, loaded: Any) -> None:
-    text = officer_client.get("/persons/P2/").content.decode()
+def test_status_and_reason_evidence_link_rows(role_client: Any, loaded: Any) -> None:
+    text = role_client("officer", office="LOS").get("/persons/P2/").content.decode()
     # The reason cites A-0602 and E-0602, both P2's records, so each links to its row.
     for record_uid in ("arrivals:A-0602", "enforcement:E-0602"):
         assert f'id="record-{record_uid}"' in text
@@ -150,8 +150,9 @@ def loaded_travel(db: None, tmp_path: Path) -> Any:
         con.close()
 
 
-def test_timeline_shows_travel_fields(officer_client: Any, loaded_travel: Any) -> None:
-    detail = officer_client.get("/persons/P1/").context["detail"]
+def test_timeline_shows_travel_fields(role_client: Any, loaded_travel: Any) -> None:
+    # The later arrival moves P1's case to the Boston office.
+    detail = role_client("officer", office="BOS").get("/persons/P1/").context["detail"]
     details = {entry.label: entry.details for entry in detail.timeline if entry.kind == "record"}
     arrival = details["arrivals A-0699"]
     departure = details["departures D-0699"]
@@ -173,9 +174,9 @@ def test_weakest_link_label_and_pending_count(officer_client: Any, loaded: Any) 
     assert "pending review items" not in p1
 
 
-def test_case_list_office_name_and_code(officer_client: Any, loaded: Any) -> None:
+def test_case_list_office_name_and_code(role_client: Any, loaded: Any) -> None:
     name = Office.objects.get(code="LOS").name
-    response = officer_client.get("/cases/")
+    response = role_client("analyst", office=None).get("/cases/")
     text = response.content.decode()
     assert f"<td>{name} (LOS)</td>" in text
     assert f'<option value="LOS">{name} (LOS)</option>' in text

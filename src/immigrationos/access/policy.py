@@ -36,12 +36,39 @@ class RoutePolicy:
 
 ROUTE_POLICY: Final[dict[str, RoutePolicy]] = {
     "login": RoutePolicy(roles=frozenset(), public=True),
-    "logout": RoutePolicy(roles=frozenset(ROLES)),
+    # Single sign-on start and callback, routed only when IMMIGRATIONOS_OIDC_ENABLED=1.
+    "oidc_authentication_init": RoutePolicy(roles=frozenset(), public=True),
+    "oidc_authentication_callback": RoutePolicy(roles=frozenset(), public=True),
+    # Public so that a user left without a role can still sign out.
+    "logout": RoutePolicy(roles=frozenset(), public=True),
     "healthz": RoutePolicy(roles=frozenset(), public=True),
     "dashboard": RoutePolicy(roles=STAFF_ROLES | {AUDITOR, PRIVACY_OFFICER, ADMIN}),
     "search": RoutePolicy(roles=STAFF_ROLES, person_data=True),
     "person": RoutePolicy(roles=STAFF_ROLES, person_data=True),
     "review": RoutePolicy(roles=frozenset({ANALYST, SUPERVISOR}), person_data=True),
+    "review_item": RoutePolicy(roles=frozenset({ANALYST, SUPERVISOR}), person_data=True),
+    "review_decide": RoutePolicy(roles=frozenset({ANALYST, SUPERVISOR}), person_data=True),
+    "review_change_reverse": RoutePolicy(roles=frozenset({SUPERVISOR}), person_data=True),
+    "review_decision_revoke": RoutePolicy(roles=frozenset({SUPERVISOR}), person_data=True),
+    "person_split": RoutePolicy(roles=frozenset({SUPERVISOR}), person_data=True),
+    # Aggregate counts of admissions only, so no purpose of use is needed.
+    "report_overstay": RoutePolicy(roles=frozenset({ANALYST, SUPERVISOR, OFFICER, AUDITOR})),
     "cases": RoutePolicy(roles=STAFF_ROLES, person_data=True),
     "case": RoutePolicy(roles=STAFF_ROLES, person_data=True),
+    "purpose": RoutePolicy(roles=frozenset(ROLES) - {PARTNER}),
+    "break_glass_request": RoutePolicy(roles=frozenset({OFFICER, SUPERVISOR})),
+    "break_glass_list": RoutePolicy(roles=frozenset({SUPERVISOR, ADMIN})),
+    "break_glass_review": RoutePolicy(roles=frozenset({SUPERVISOR, ADMIN})),
+    "office_grants": RoutePolicy(roles=frozenset({ADMIN})),
+    "office_grant_end": RoutePolicy(roles=frozenset({ADMIN})),
+    "audit_events": RoutePolicy(roles=frozenset({AUDITOR})),
+    "privacy_disclosures": RoutePolicy(roles=frozenset({PRIVACY_OFFICER})),
+    "amendments": RoutePolicy(roles=frozenset({PRIVACY_OFFICER})),
+    "amendment": RoutePolicy(roles=frozenset({PRIVACY_OFFICER})),
+    "amendment_new": RoutePolicy(roles=STAFF_ROLES, person_data=True),
+    # API operations, keyed by "namespace:url name". The API's auth checks these roles and
+    # requires an X-Purpose header where person_data is set.
+    "api-v1:person_get": RoutePolicy(roles=STAFF_ROLES | {PARTNER}, person_data=True),
+    "api-v1:openapi-json": RoutePolicy(roles=frozenset(ROLES)),
+    "api-v1:api-root": RoutePolicy(roles=frozenset(ROLES)),
 }

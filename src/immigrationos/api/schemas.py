@@ -45,6 +45,8 @@ class PersonOut(Schema):
     family_name: str
     aliases: list[str]
     dob: date | None
+    # Person fields masked for the caller's role. Each masked value is null in this response.
+    masked_fields: list[str]
     nationality: str
     identity_in_review: bool
     superseded: bool

@@ -5,20 +5,29 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Status
-from ninja.security import django_auth
 
+from immigrationos.access.masking import DOB, value_or_none
+from immigrationos.api.auth import (
+    ApiAccessError,
+    PartnerTokenAuth,
+    StaffSessionAuth,
+    api_guarded,
+)
 from immigrationos.api.schemas import ErrorOut, PersonOut
 from immigrationos.audit.services import audited_read
 from immigrationos.cases import selectors
 from immigrationos.cases.errors import CasesError
 from immigrationos.cases.models import Person
+from immigrationos.privacy.models import DisclosureKind
+from immigrationos.privacy.services import disclosure_record
 
 api = NinjaAPI(
     title="ImmigrationOS API",
     version="1",
-    auth=django_auth,
+    auth=[PartnerTokenAuth(), StaffSessionAuth()],
     urls_namespace="api-v1",
     docs_url=None,
+    docs_decorator=api_guarded,
 )
 
 
@@ -27,9 +36,21 @@ def _cases_error(request: HttpRequest, exc: CasesError) -> HttpResponse:
     return api.create_response(request, {"message": str(exc), "details": {}}, status=400)
 
 
+@api.exception_handler(ApiAccessError)
+def _access_error(request: HttpRequest, exc: ApiAccessError) -> HttpResponse:
+    return api.create_response(request, {"message": str(exc), "details": {}}, status=exc.status)
+
+
 @api.get("/persons/{person_id}", response={200: PersonOut, 404: ErrorOut})
 def person_get(request: HttpRequest, person_id: str) -> Status[dict[str, object]]:
-    """Return one person with status, priority and linked source records."""
+    """Return one person with status, priority and linked source records.
+
+    Fields the caller's role sees masked are null and named in ``masked_fields``. A person
+    outside an office-scoped caller's offices returns 404, like a missing one, from the
+    API's auth before this function runs.
+    """
+    access = request.auth  # type: ignore[attr-defined]
+    missing: dict[str, object] = {"message": f"no person with id {person_id!r}", "details": {}}
     try:
         detail = audited_read(
             request=request,
@@ -39,8 +60,20 @@ def person_get(request: HttpRequest, person_id: str) -> Status[dict[str, object]
             read=lambda: selectors.person_detail_get(person_id=person_id),
         )
     except Person.DoesNotExist:
-        return Status(404, {"message": f"no person with id {person_id!r}", "details": {}})
+        return Status(404, missing)
     person = detail.person
+    partner = getattr(request, "partner_name", None)
+    if partner is not None:
+        # Privacy Act accounting (5 U.S.C. 552a(c)): recorded before the data leaves, so a
+        # failed accounting stops the disclosure.
+        disclosure_record(
+            recipient=partner,
+            purpose=access.purpose or "",
+            person_ids=[person.person_id],
+            record_ids=[record.record_uid for record in detail.records],
+            kind=DisclosureKind.PARTNER_API,
+            request=request,
+        )
     return Status(
         200,
         {
@@ -48,7 +81,8 @@ def person_get(request: HttpRequest, person_id: str) -> Status[dict[str, object]
             "given_name": person.given_name,
             "family_name": person.family_name,
             "aliases": person.aliases,
-            "dob": person.dob,
+            "dob": value_or_none(access=access, field_name=DOB, value=person.dob),
+            "masked_fields": sorted(access.masked_fields),
             "nationality": person.nationality,
             "identity_in_review": person.identity_in_review,
             "superseded": person.superseded,
@@ -80,11 +114,14 @@ def person_get(request: HttpRequest, person_id: str) -> Status[dict[str, object]
 def api_urlpatterns() -> tuple[list[URLPattern | URLResolver], str, str]:
     """Return the API's URL patterns for ``path()``, exempt from the sign-in redirect.
 
-    The API returns 401 itself (session auth), so a client never receives a login page.
+    The API returns 401 itself (token or session auth), so a client never gets a login page.
     """
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        callback = getattr(pattern, "callback", None)
-        if callback is not None:
-            callback.login_required = False
+        if not isinstance(pattern, URLPattern):
+            continue
+        if pattern.name == "api-root":
+            # ninja's root view only raises 404, but even that must wait for authentication.
+            pattern.callback = api_guarded(pattern.callback)
+        pattern.callback.login_required = False  # type: ignore[attr-defined]
     return patterns, app_name, namespace

@@ -8,8 +8,7 @@ from typing import TextIO
 
 import duckdb
 
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from immigrationos.csv_cells import row_neutralise
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,4 @@ def quarantine_csv_write(*, entries: list[QuarantineEntry], out: TextIO) -> None
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([field.name for field in fields(QuarantineEntry)])
     for entry in entries:
-        writer.writerow([_neutralise(cell) for cell in astuple(entry)])
-
-
-def _neutralise(cell: object) -> object:
-    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
-        return "'" + cell
-    return cell
+        writer.writerow(row_neutralise(astuple(entry)))

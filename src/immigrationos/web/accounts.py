@@ -1,44 +1,52 @@
-"""Demo accounts, one per role, with random passwords."""
+"""Demo accounts, one per role, with random passwords (an API token for the partner)."""
 
 from __future__ import annotations
 
 import secrets
 
-from django.contrib.auth.models import Group
 from django.db import transaction
 
-from immigrationos.cases.models import Office, OfficeMembership
-from immigrationos.cases.offices import office_name
+from immigrationos.access.models import ApiToken
+from immigrationos.access.policy import PARTNER
+from immigrationos.access.policy import ROLES as ACCESS_ROLES
+from immigrationos.access.roles import OFFICE_ROLES, user_role_assign
+from immigrationos.access.tokens import api_token_create
 
-ROLES: tuple[str, ...] = ("analyst", "officer", "supervisor", "auditor")
+ROLES: tuple[str, ...] = ACCESS_ROLES
 DEMO_OFFICE = "NYC"
+DEMO_PARTNER = "Demo partner agency"
 
 
 @transaction.atomic
 def demo_accounts_create() -> dict[str, str]:
-    """Create or reset the users analyst, officer, supervisor and auditor.
+    """Create or reset one user per role, named after the role.
 
-    Each user is in the group named after its role; the officer and supervisor belong to the
-    demo office. Returns username -> new password, so the demo can print them once.
+    Each user is in the group of its role only; the officer and supervisor belong to the
+    demo office. The partner signs in to the API only, so it gets a new API token (its
+    earlier tokens are revoked) and no usable password. Returns username -> new password or
+    token, so the demo can print them once.
     """
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     user_model = get_user_model()
-    office, _ = Office.objects.get_or_create(
-        code=DEMO_OFFICE, defaults={"name": office_name(DEMO_OFFICE)}
-    )
-    passwords: dict[str, str] = {}
+    secrets_by_user: dict[str, str] = {}
     for role in ROLES:
-        group, _ = Group.objects.get_or_create(name=role)
         user, _ = user_model.objects.get_or_create(username=role)
-        password = secrets.token_urlsafe(12)
-        user.set_password(password)
         user.is_active = True
-        user.save()
-        user.groups.set([group])
-        if role in ("officer", "supervisor"):
-            OfficeMembership.objects.update_or_create(user=user, defaults={"office": office})
+        if role == PARTNER:
+            user.set_unusable_password()
         else:
-            OfficeMembership.objects.filter(user=user).delete()
-        passwords[role] = password
-    return passwords
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            secrets_by_user[role] = password
+        user.save()
+        user_role_assign(
+            user=user, role=role, office_code=DEMO_OFFICE if role in OFFICE_ROLES else None
+        )
+        if role == PARTNER:
+            ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
+            secrets_by_user[role] = api_token_create(user=user, partner=DEMO_PARTNER)
+    return secrets_by_user

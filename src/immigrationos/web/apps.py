@@ -7,3 +7,8 @@ class WebConfig(AppConfig):
     name = "immigrationos.web"
     label = "web"
     verbose_name = "Web UI"
+
+    def ready(self) -> None:
+        from immigrationos.site import lockout
+
+        lockout.connect()

@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from immigrationos.web import views
+from immigrationos.access import views as access_views
+from immigrationos.audit import views as audit_views
+from immigrationos.privacy import views as privacy_views
+from immigrationos.web import views, views_reports, views_review
 
 app_name = "web"
 
@@ -16,7 +19,44 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("search/", views.search, name="search"),
     path("persons/<str:person_id>/", views.person_detail, name="person"),
-    path("review/", views.review_queue, name="review"),
+    path("reports/overstay/", views_reports.overstay_report, name="report_overstay"),
+    path("review/", views_review.review_queue, name="review"),
+    path("review/<str:review_id>/", views_review.review_item, name="review_item"),
+    path("review/<str:review_id>/decide/", views_review.review_decide, name="review_decide"),
+    path(
+        "review/changes/<int:change_id>/reverse/",
+        views_review.review_change_reverse,
+        name="review_change_reverse",
+    ),
+    path(
+        "review/decisions/<int:decision_id>/revoke/",
+        views_review.review_decision_revoke_view,
+        name="review_decision_revoke",
+    ),
+    path("persons/<str:person_id>/split/", views_review.person_split, name="person_split"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("purpose/", access_views.purpose_choose, name="purpose"),
+    path("break-glass/", access_views.break_glass_list, name="break_glass_list"),
+    path("break-glass/request/", access_views.break_glass_request, name="break_glass_request"),
+    path(
+        "break-glass/<str:break_glass_id>/review/",
+        access_views.break_glass_review,
+        name="break_glass_review",
+    ),
+    path("access/grants/", access_views.office_grants, name="office_grants"),
+    path(
+        "access/grants/<int:grant_id>/end/",
+        access_views.office_grant_end,
+        name="office_grant_end",
+    ),
+    path("audit/", audit_views.audit_events, name="audit_events"),
+    path("privacy/disclosures/", privacy_views.disclosures, name="privacy_disclosures"),
+    path("privacy/amendments/", privacy_views.amendments, name="amendments"),
+    path("privacy/amendments/new/", privacy_views.amendment_new, name="amendment_new"),
+    path(
+        "privacy/amendments/<str:tracking_number>/",
+        privacy_views.amendment_detail,
+        name="amendment",
+    ),
 ]

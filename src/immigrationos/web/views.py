@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from immigrationos.access.context import AccessContext
+from immigrationos.access.masking import MASK, row_has_masked, search_kind_rejection
+from immigrationos.access.scope import case_queryset_scope, persons_in_scope
+from immigrationos.access.views import not_found_page
 from immigrationos.audit.models import Outcome
 from immigrationos.audit.services import audit_record, audited_read
 from immigrationos.cases import search as person_search_module
 from immigrationos.cases import selectors
+from immigrationos.cases.merges import person_alias_resolve
 from immigrationos.cases.models import Case, Person
 from immigrationos.web.forms import CaseFilterForm, SearchForm
 
 
 class SignInView(auth_views.LoginView):
+    """Password sign-in (locked out by django-axes), with a single sign-on link when enabled."""
+
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = settings.IMMIGRATIONOS_OIDC_ENABLED
+        context["sso_failed"] = self.request.GET.get("sso") == "failed"
+        context["sign_in_notice"] = settings.IMMIGRATIONOS_SIGN_IN_NOTICE
+        return context
 
 
 @login_not_required
@@ -26,6 +45,12 @@ class SignInView(auth_views.LoginView):
 def healthz(request: HttpRequest) -> JsonResponse:
     """Report that the process is up; the body carries no data."""
     return JsonResponse({"status": "ok"})
+
+
+def _access(request: HttpRequest) -> AccessContext:
+    # AccessMiddleware sets this on every route that is not public.
+    access: AccessContext = request.access  # type: ignore[attr-defined]
+    return access
 
 
 @require_GET
@@ -37,24 +62,47 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    try:
-        result = person_search_module.person_search_run(query=query)
-    except ValueError:
-        result = person_search_module.SearchResult(
-            kind="dob",
-            hits=[],
-            message=f"{query!r} is not a valid date; enter a date of birth as YYYY-MM-DD.",
-        )
-    kind, hits, error = result.kind, result.hits, result.message
+    access = _access(request)
+    # A role that sees a field masked may not search by it.
+    rejection = search_kind_rejection(access=access, kind=person_search_module.query_kind(query))
+    outcome = Outcome.OK
+    if rejection is not None:
+        kind = person_search_module.query_kind(query)
+        result = person_search_module.SearchResult(kind=kind, hits=[], message=rejection)
+        outcome = Outcome.DENIED
+    else:
+        try:
+            result = person_search_module.person_search_run(query=query)
+        except ValueError:
+            result = person_search_module.SearchResult(
+                kind="dob",
+                hits=[],
+                message=f"{query!r} is not a valid date; enter a date of birth as YYYY-MM-DD.",
+            )
+        if result.message:
+            outcome = Outcome.FAILED
+    kind, error = result.kind, result.message
+
+    # Persons outside an office-scoped user's offices are left out of the results.
+    visible = persons_in_scope(
+        person_ids=[hit.person.person_id for hit in result.hits], access=access
+    )
+    hits = [hit for hit in result.hits if hit.person.person_id in visible]
     if kind != "empty":
-        # The query text itself may be a name, so only its kind and the count are kept.
+        # The query is the user's own input, kept so an auditor can see what was looked for;
+        # nothing copied out of the matching records is stored.
         audit_record(
             request=request,
             action="person_search",
             object_type="person",
             object_ids=[hit.person.person_id for hit in hits],
-            outcome=Outcome.FAILED if error else Outcome.OK,
-            details={"query_kind": kind, "result_count": len(hits)},
+            outcome=outcome,
+            details={
+                "query": query,
+                "query_kind": kind,
+                "result_count": len(hits),
+                "hidden_out_of_scope": len(result.hits) - len(hits),
+            },
         )
     context = {
         "form": form,
@@ -72,6 +120,12 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
+    # AccessMiddleware has already returned 404 for a person outside the user's offices.
+    access = _access(request)
+    merged_into = person_alias_resolve(person_id=person_id)
+    if merged_into is not None:
+        # A reviewer merged this person into another; the old id stays as an alias.
+        return redirect("web:person", person_id=merged_into)
     try:
         detail = audited_read(
             request=request,
@@ -81,29 +135,39 @@ def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
             read=lambda: selectors.person_detail_get(person_id=person_id),
         )
     except Person.DoesNotExist:
-        raise Http404("No person with this id.") from None
-    return render(request, "web/person.html", {"detail": detail})
-
-
-@require_GET
-def review_queue(request: HttpRequest) -> HttpResponse:
-    page = selectors.review_queue_page_get(page=request.GET.get("page"))
-    # The page names persons and their records, so it is a read of person data: the event
-    # lists the persons shown.
-    shown = sorted({person.person_id for row in page for person in row.persons})
-    audit_record(
-        request=request,
-        action="review_queue_view",
-        object_type="person",
-        object_ids=shown,
-        outcome=Outcome.OK,
-    )
-    return render(request, "web/review.html", {"page": page})
+        return not_found_page(request, object_type="person")
+    cases = [case for case in detail.cases if access.office_allowed(case.office_id)]
+    timeline = [
+        # Source fields outside the fixed identity columns are shown as one line, so a line
+        # with any masked field is withheld whole.
+        dataclasses.replace(entry, details=f"details {MASK}")
+        if entry.record is not None
+        and isinstance(entry.record.attrs, dict)
+        and row_has_masked(access=access, row=entry.record.attrs)
+        else entry
+        for entry in detail.timeline
+    ]
+    # A review item that pairs this person with one outside the user's offices would show
+    # that person's name, so it is left out, as it is on the review queue.
+    paired = [ref.person_id for row in detail.reviews for ref in row.persons]
+    visible = persons_in_scope(person_ids=paired, access=access)
+    reviews = [
+        row for row in detail.reviews if all(ref.person_id in visible for ref in row.persons)
+    ]
+    shown = dataclasses.replace(detail, cases=cases, timeline=timeline, reviews=reviews)
+    context = {"detail": shown, "cases_hidden": len(detail.cases) - len(cases)}
+    return render(request, "web/person.html", context)
 
 
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET, choices=selectors.case_filter_choices())
+    access = _access(request)
+    choices = selectors.case_filter_choices()
+    # Offer only the offices whose cases the user can see.
+    choices["offices"] = [
+        (code, label) for code, label in choices["offices"] if access.office_allowed(code)
+    ]
+    form = CaseFilterForm(request.GET, choices=choices)
     filters = selectors.CaseFilters()
     if form.is_valid():
         filters = selectors.CaseFilters(
@@ -111,7 +175,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
             tier=form.cleaned_data["tier"],
             office=form.cleaned_data["office"] or "",
         )
-    page = selectors.case_page_get(filters=filters, page=request.GET.get("page"))
+    cases = case_queryset_scope(cases=selectors.case_list(filters=filters), access=access)
+    page = Paginator(cases, selectors.CASES_PER_PAGE).get_page(request.GET.get("page"))
+    # The list names each case's person, so it is a read of person data.
+    audit_record(
+        request=request,
+        action="case_list_view",
+        object_type="case",
+        object_ids=[str(case.pk) for case in page],
+        outcome=Outcome.OK,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "filter_query": query.urlencode()}
@@ -120,6 +193,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    # AccessMiddleware has already returned 404 for a case outside the user's offices.
     try:
         detail = audited_read(
             request=request,
@@ -129,5 +203,5 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             read=lambda: selectors.case_detail_get(case_id=case_id),
         )
     except Case.DoesNotExist:
-        raise Http404("No case with this id.") from None
+        return not_found_page(request, object_type="case")
     return render(request, "web/case.html", {"detail": detail})

@@ -1,0 +1,1 @@
+"""Privacy Act duties: accounting of disclosures, amendment requests and record retention."""
