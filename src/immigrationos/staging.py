@@ -35,12 +35,13 @@ Tables and their owners:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS loads (
@@ -161,8 +162,15 @@ CREATE TABLE IF NOT EXISTS person_status (
     explanation VARCHAR,
     evidence JSON NOT NULL,
     flags JSON NOT NULL,
-    overstay_days INTEGER
+    overstay_days INTEGER,
+    unlawful_presence_days INTEGER,
+    reentry_bar VARCHAR,
+    reentry_bar_until DATE
 );
+-- Stores written before these columns existed get them here.
+ALTER TABLE person_status ADD COLUMN IF NOT EXISTS unlawful_presence_days INTEGER;
+ALTER TABLE person_status ADD COLUMN IF NOT EXISTS reentry_bar VARCHAR;
+ALTER TABLE person_status ADD COLUMN IF NOT EXISTS reentry_bar_until DATE;
 CREATE TABLE IF NOT EXISTS status_periods (
     person_id VARCHAR NOT NULL,
     seq INTEGER NOT NULL,
@@ -243,3 +251,33 @@ def transaction(
     finally:
         for name in views:
             con.unregister(name)
+
+
+# Every staging table that contains record uids, with the columns that contain them. Tables
+# derived per person (status, priority, review items) are rebuilt by the next run.
+_RECORD_UID_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("records", ("record_uid",)),
+    ("dq_flags", ("record_uid",)),
+    ("person_records", ("record_uid",)),
+    ("person_id_map", ("record_uid",)),
+    ("pairs", ("record_uid_l", "record_uid_r")),
+    ("review_item_weights", ("record_uid_l", "record_uid_r")),
+    ("link_constraints", ("uid_l", "uid_r")),
+)
+
+
+def records_purge(*, con: duckdb.DuckDBPyConnection, record_uids: Sequence[str]) -> int:
+    """Delete ``record_uids`` from every staging table that contains record uids, in one
+    transaction, and return how many rows of ``records`` were deleted."""
+    if not record_uids:
+        return 0
+    purged = pa.table({"uid": sorted(set(record_uids))})
+    with transaction(con, views={"retention_purged_uids": purged}):
+        before = con.execute("SELECT count(*) FROM records").fetchall()[0][0]
+        for table, columns in _RECORD_UID_COLUMNS:
+            condition = " OR ".join(
+                f"{column} IN (SELECT uid FROM retention_purged_uids)" for column in columns
+            )
+            con.execute(f"DELETE FROM {table} WHERE {condition}")
+        after = con.execute("SELECT count(*) FROM records").fetchall()[0][0]
+    return int(before - after)

@@ -331,3 +331,64 @@ def test_reject_holds_after_relink(store: duckdb.DuckDBPyConnection, supervisor:
     review_decision_revoke(decision_id=change.decision_id, reason="DOB was a typo", user=supervisor)
     _relink(store, "run-3")
     assert _owners() == owners_before
+
+
+def _case(person_id: str, state: str = "lead", closed_reason: str = "") -> Any:
+    from django.utils import timezone
+
+    from immigrationos.cases.models import Case, Office
+
+    office, _ = Office.objects.get_or_create(code="NYC", defaults={"name": "New York"})
+    now = timezone.now()
+    return Case.objects.create(
+        person_id=person_id,
+        office=office,
+        state=state,
+        closed_reason=closed_reason,
+        opened_at=now,
+        updated_at=now,
+    )
+
+
+def test_merge_moves_cases_and_reverse_returns(
+    store: duckdb.DuckDBPyConnection, analyst: Any, supervisor: Any
+) -> None:
+    owners = _owners()
+    maria, mario = owners[MARIA], owners[MARIO]
+    open_case, closed_case = _case(mario), _case(mario, "closed", "deprioritised")
+
+    review_decision_record(
+        review_id=_item().review_id, decision="accept", reason="same passport photo", user=analyst
+    )
+    change = IdentityChange.objects.get()
+    open_case.refresh_from_db()
+    closed_case.refresh_from_db()
+
+    assert change.cases_moved == sorted([open_case.pk, closed_case.pk])
+    assert open_case.person_id == maria
+    assert closed_case.person_id == maria
+    assert "identity change" in open_case.events.get().reason
+
+    identity_change_reverse_by_supervisor(
+        change_id=change.pk, reason="photo was of a cousin", user=supervisor
+    )
+    open_case.refresh_from_db()
+    assert open_case.person_id == mario
+    assert open_case.events.count() == 2
+
+
+def test_merge_keeps_second_open_case_apart(store: duckdb.DuckDBPyConnection, analyst: Any) -> None:
+    owners = _owners()
+    maria, mario = owners[MARIA], owners[MARIO]
+    survivor_case, absorbed_case = _case(maria), _case(mario)
+
+    review_decision_record(
+        review_id=_item().review_id, decision="accept", reason="same passport photo", user=analyst
+    )
+    absorbed_case.refresh_from_db()
+
+    assert IdentityChange.objects.get().cases_moved == []
+    assert absorbed_case.person_id == mario
+    note = absorbed_case.events.get().reason
+    assert f"open case {survivor_case.pk}" in note
+    assert "Close one of the two cases" in note

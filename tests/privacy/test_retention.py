@@ -94,6 +94,59 @@ def test_command_run_purges(records: None, capsys: pytest.CaptureFixture[str]) -
     assert AuditEvent.objects.filter(action="retention_purge").count() == 1
 
 
+def _staging_with(uids: list[str]) -> None:
+    from immigrationos import staging
+    from immigrationos.paths import staging_path
+
+    con = staging.connect(staging_path())
+    for line, uid in enumerate(uids, start=1):
+        source, record_id = uid.split(":")
+        con.execute(
+            "INSERT INTO records (record_uid, source, record_id, load_id, line, attrs, row_hash)"
+            " VALUES (?, ?, ?, 'load-1', ?, '{}', 'hash')",
+            [uid, source, record_id, line],
+        )
+        con.execute("INSERT INTO person_records VALUES (?, 'P1', 1.0, 'exact')", [uid])
+    con.execute(
+        "INSERT INTO pairs VALUES ('arrivals:mid', 'visas:old', 3.0, 0.99, 'link', 'splink', NULL)"
+    )
+    con.close()
+
+
+def _staged_uids() -> list[str]:
+    from immigrationos import staging
+    from immigrationos.paths import staging_path
+
+    con = staging.connect(staging_path())
+    try:
+        rows = con.execute("SELECT record_uid FROM records ORDER BY 1").fetchall()
+        linked = con.execute("SELECT count(*) FROM person_records").fetchall()[0][0]
+        pairs = con.execute("SELECT count(*) FROM pairs").fetchall()[0][0]
+    finally:
+        con.close()
+    return [row[0] for row in rows] + [f"person_records={linked}", f"pairs={pairs}"]
+
+
+def test_command_purges_staging_too(
+    records: None,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("IMMIGRATIONOS_HOME", str(tmp_path))
+    _staging_with(["visas:old", "visas:new", "arrivals:old", "arrivals:mid"])
+
+    dry_code = main(["retention", "--dry-run", "--as-of", AS_OF.isoformat()])
+    after_dry = _staged_uids()
+    code = main(["retention", "--as-of", AS_OF.isoformat()])
+
+    assert dry_code == 0
+    assert len(after_dry) == 6
+    assert code == 0
+    assert "staging store: purged 2 records" in capsys.readouterr().out
+    assert _staged_uids() == ["arrivals:mid", "visas:new", "person_records=2", "pairs=0"]
+
+
 def test_run_purges_and_audits(records: None) -> None:
     retention_run(as_of=AS_OF)
 

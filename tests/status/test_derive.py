@@ -184,3 +184,28 @@ def test_derive_rejects_zero_workers(con: duckdb.DuckDBPyConnection) -> None:
 
     with pytest.raises(StatusError, match="invalid workers 0"):
         derive_all(con=con, as_of=AS_OF, progress=NullProgress(), workers=0)
+
+
+def test_derive_stores_unlawful_presence_and_bar() -> None:
+    # Admitted until 2023-07-09, left 2024-09-01: unlawful presence from 2023-07-10, well
+    # over a year, so the departure triggers the 10-year bar (INA 212(a)(9)(B)(i)(II)).
+    rows = [
+        ("P4", "arrivals:A-0204",
+         {"admission_date": "2023-01-10", "admit_until": "2023-07-09",
+          "class_of_admission": "B2", "mode": "air"}),
+        ("P4", "departures:D-0204",
+         {"departure_ts": "2024-09-01T21:40:00-04:00", "departure_date": "2024-09-01",
+          "mode": "air", "evidence_kind": "carrier_manifest"}),
+    ]  # fmt: skip
+    connection = staged(rows, dob=date(1980, 5, 17))
+
+    derive_all(con=connection, as_of=AS_OF, progress=NullProgress())
+    stored = connection.execute(
+        "SELECT status, unlawful_presence_days, reentry_bar, reentry_bar_until "
+        "FROM person_status WHERE person_id = 'P4'"
+    ).fetchall()
+
+    # 2023-07-10 to 2024-07-09 is 366 days (2024-02-29 included), and 2024-07-10 to
+    # 2024-08-31 is 53 more; the departure day itself is not unlawful presence. The bar
+    # runs ten years from the departure, so its last day is 2034-08-31.
+    assert stored == [("departed", 419, "10_year", date(2034, 8, 31))]

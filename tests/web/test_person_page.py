@@ -180,3 +180,28 @@ def test_case_list_office_name_and_code(role_client: Any, loaded: Any) -> None:
     text = response.content.decode()
     assert f"<td>{name} (LOS)</td>" in text
     assert f'<option value="LOS">{name} (LOS)</option>' in text
+
+
+def test_unlawful_presence_and_bar_shown(role_client: Any, db: None, tmp_path: Path) -> None:
+    from immigrationos.cases.services import operational_store_load
+    from immigrationos.progress import NullProgress
+
+    tables = base_staging()
+    for row in tables["person_status"]:
+        if row["person_id"] == "P1":
+            row["unlawful_presence_days"] = 412
+            row["reentry_bar"] = "10_year"
+            row["reentry_bar_until"] = date(2035, 3, 1)
+    con = staging_write(tmp_path / "staging.duckdb", tables)
+    try:
+        operational_store_load(con=con, run_id=RUN_ID, progress=NullProgress())
+    finally:
+        con.close()
+
+    person = Person.objects.get(person_id="P1")
+    text = role_client("officer").get("/persons/P1/").content.decode()
+
+    assert person.unlawful_presence_days == 412
+    assert person.reentry_bar_until == date(2035, 3, 1)
+    assert "412 days" in text
+    assert "10-year bar, until 2035-03-01" in text

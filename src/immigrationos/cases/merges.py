@@ -19,6 +19,9 @@ from immigrationos.audit.services import audit_record
 from immigrationos.cases import snapshot
 from immigrationos.cases.errors import CasesError
 from immigrationos.cases.models import (
+    Case,
+    CaseEvent,
+    CaseState,
     IdentityChange,
     Person,
     ReviewDecision,
@@ -88,8 +91,8 @@ def person_merge(
             reason=reason,
         )
         SourceRecord.objects.filter(record_uid__in=moved).update(person_id=keep_id)
-        # TODO: cases stay with the absorbed person, whose page now redirects to the survivor,
-        # so an officer must find them through the case list until cases move with a merge.
+        change.cases_moved = _cases_move(change, from_id=absorb_id, to_id=keep_id, user=user)
+        change.save(update_fields=["cases_moved"])
         Person.objects.filter(person_id=absorb_id).update(superseded=True, merged_into=keep_id)
         _change_audit(change, action="person_merge", user=user, request=request)
     logger.info("merged person %s into %s (change %s)", absorb_id, keep_id, change.pk)
@@ -181,6 +184,10 @@ def identity_change_reverse(
             SourceRecord.objects.filter(record_uid=uid).update(person_id=before)
         for person_id, flags in change.persons_before.items():
             Person.objects.filter(person_id=person_id).update(**flags)
+        if change.cases_moved:
+            (survivor,) = change.person_ids_after
+            (absorbed,) = [pid for pid in change.person_ids_before if pid != survivor]
+            _cases_return(change, to_id=absorbed, user=user)
         if change.created_person_id:
             _created_person_remove(change.created_person_id)
         change.reversed_at = timezone.now()
@@ -190,6 +197,61 @@ def identity_change_reverse(
         _change_audit(change, action=f"person_{change.kind}_reversed", user=user, request=request)
     logger.info("reversed identity change %s (%s)", change.pk, change.kind)
     return change
+
+
+def _cases_move(change: IdentityChange, *, from_id: str, to_id: str, user: User) -> list[int]:
+    """Move the cases of ``from_id`` to ``to_id`` and return their ids.
+
+    A person has at most one open case, so when both persons have one, the absorbed
+    person's open case stays where it is and gets an event asking an officer to close one
+    of the two; its closed cases still move.
+    """
+    cases = Case.objects.filter(person_id=from_id)
+    survivor_open = Case.objects.filter(person_id=to_id).exclude(state=CaseState.CLOSED)
+    if survivor_open.exists():
+        open_case = cases.exclude(state=CaseState.CLOSED).first()
+        if open_case is not None:
+            _case_event(
+                open_case,
+                user=user,
+                reason=f"Person {from_id} was merged into {to_id} (identity change "
+                f"{change.pk}), which has open case {survivor_open.get().pk}. Close one of "
+                "the two cases.",
+            )
+        cases = cases.filter(state=CaseState.CLOSED)
+    moved = sorted(cases.values_list("pk", flat=True))
+    Case.objects.filter(pk__in=moved).update(person_id=to_id, updated_at=timezone.now())
+    for case in Case.objects.filter(pk__in=moved):
+        _case_event(
+            case,
+            user=user,
+            reason=f"Moved from person {from_id} to {to_id} by identity change {change.pk}.",
+        )
+    return moved
+
+
+def _cases_return(change: IdentityChange, *, to_id: str, user: User) -> None:
+    Case.objects.filter(pk__in=change.cases_moved).update(
+        person_id=to_id, updated_at=timezone.now()
+    )
+    for case in Case.objects.filter(pk__in=change.cases_moved):
+        _case_event(
+            case,
+            user=user,
+            reason=f"Moved back to person {to_id}: identity change {change.pk} was reversed.",
+        )
+
+
+def _case_event(case: Case, *, user: User, reason: str) -> None:
+    # The state does not change; the event records who moved the case and why.
+    CaseEvent.objects.create(
+        case=case,
+        actor=user,
+        at=timezone.now(),
+        from_state=case.state,
+        to_state=case.state,
+        reason=reason,
+    )
 
 
 def person_alias_resolve(*, person_id: str) -> str | None:

@@ -48,6 +48,10 @@ class Person(models.Model):
     status_evidence = models.JSONField(default=list, blank=True)
     status_flags = models.JSONField(default=list, blank=True)
     overstay_days = models.IntegerField(null=True, blank=True)
+    # Unlawful presence under INA 212(a)(9)(B) and the re-entry bar a departure triggered.
+    unlawful_presence_days = models.IntegerField(null=True, blank=True)
+    reentry_bar = models.CharField(max_length=16, blank=True)
+    reentry_bar_until = models.DateField(null=True, blank=True)
 
     tier = models.IntegerField(null=True, blank=True, db_index=True)
     score = models.IntegerField(null=True, blank=True)
@@ -335,6 +339,8 @@ class IdentityChange(models.Model):
     person_ids_after = models.JSONField(default=list)
     records_moved = models.JSONField(default=dict)
     persons_before = models.JSONField(default=dict)
+    # Ids of the absorbed person's cases that a merge moved to the surviving person.
+    cases_moved = models.JSONField(default=list, blank=True)
     created_person_id = models.CharField(max_length=64, blank=True)
     decision = models.ForeignKey(
         ReviewDecision, on_delete=models.PROTECT, related_name="identity_changes"

@@ -24,6 +24,7 @@ PERSON_FIELDS: tuple[str, ...] = (
     "dob", "sex", "nationality", "a_numbers", "passports",
     "status", "status_as_of", "status_since", "status_rule_id", "status_citation",
     "status_explanation", "status_evidence", "status_flags", "overstay_days",
+    "unlawful_presence_days", "reentry_bar", "reentry_bar_until",
     "tier", "score", "protected", "protection", "priority_reasons", "policy_version",
     "identity_in_review", "min_link_probability",
 )  # fmt: skip
@@ -65,7 +66,8 @@ def person_values(
         status.get("rule_id") or "", status.get("rule_citation") or "",
         status.get("explanation") or "",
         snapshot.json_text(status.get("evidence")), snapshot.json_text(status.get("flags")),
-        status.get("overstay_days"),
+        status.get("overstay_days"), status.get("unlawful_presence_days"),
+        status.get("reentry_bar") or "", status.get("reentry_bar_until"),
         priority.get("tier"), priority.get("score"), bool(priority.get("protected", False)),
         priority.get("protection") or "", snapshot.json_text(priority.get("reasons")),
         priority.get("policy_version") or "",

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from immigrationos.privacy.retention import RetentionPlan
 
 _IDS_SHOWN = 20
 
@@ -19,7 +22,14 @@ def _cmd_retention(args: argparse.Namespace) -> int:
     from immigrationos.privacy.retention import retention_plan, retention_run
 
     as_of = args.as_of or date.today()
-    plan = retention_plan(as_of=as_of) if args.dry_run else retention_run(as_of=as_of)
+    if args.dry_run:
+        plan = retention_plan(as_of=as_of)
+    else:
+        # The staging store goes first: were the operational purge to fail afterwards, a
+        # second run would still find the records there and finish the job.
+        staged = _staging_purge(retention_plan(as_of=as_of))
+        plan = retention_run(as_of=as_of)
+        print(f"staging store: purged {staged} records")
     verb = "would purge" if args.dry_run else "purged"
     print(f"retention as of {as_of.isoformat()}: {verb} {plan.record_count()} source records")
     for source, uids in sorted(plan.records.items()):
@@ -35,6 +45,22 @@ def _cmd_retention(args: argparse.Namespace) -> int:
     ids = ", ".join(str(pk) for pk in plan.disclosure_ids) or "none"
     print(f"disclosure accountings: {len(plan.disclosure_ids)}: {ids}")
     return 0
+
+
+def _staging_purge(plan: RetentionPlan) -> int:
+    """Delete the plan's records from the staging store, if there is one; return the count."""
+    from immigrationos import staging
+    from immigrationos.paths import staging_path
+
+    path = staging_path()
+    if not path.exists():
+        return 0
+    con = staging.connect(path)
+    try:
+        uids = [uid for uids in plan.records.values() for uid in uids]
+        return staging.records_purge(con=con, record_uids=uids)
+    finally:
+        con.close()
 
 
 def retention_parser_add(commands: Any, *, as_of_type: Any) -> None:

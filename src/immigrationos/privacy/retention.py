@@ -153,8 +153,8 @@ def retention_run(*, as_of: date) -> RetentionPlan:
     appended after the checkpoint, so it is never purged by the same run.
     """
     plan = retention_plan(as_of=as_of)
-    # NOTE: only the operational store is purged. The staging store still has these rows,
-    # so a later pipeline load brings them back until staging is purged too.
+    # The `retention` command purges the staging store's copies of these records first
+    # (staging.records_purge), so a later pipeline load does not bring them back.
     for source, uids in plan.records.items():
         deleted, _ = SourceRecord.objects.filter(record_uid__in=uids).delete()
         logger.info("retention purged %d %s records", deleted, source)

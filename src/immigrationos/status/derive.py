@@ -251,6 +251,8 @@ STATUS_SCHEMA = pa.schema(
         ("since", pa.date32()), ("rule_id", pa.string()), ("rule_citation", pa.string()),
         ("explanation", pa.string()), ("evidence", pa.list_(pa.string())),
         ("flags", pa.list_(pa.string())), ("overstay_days", pa.int32()),
+        ("unlawful_presence_days", pa.int32()), ("reentry_bar", pa.string()),
+        ("reentry_bar_until", pa.date32()),
     ]
 )  # fmt: skip
 PERIOD_SCHEMA = pa.schema(
@@ -286,6 +288,7 @@ class _Columns:
             person_id, as_of, result.status, result.since, result.rule_id,
             result.citation or None, result.explanation, list(result.evidence),
             list(result.flags), result.overstay_days,
+            result.unlawful_presence_days, result.bar, result.bar_until,
         )  # fmt: skip
         for name, value in zip(STATUS_SCHEMA.names, values, strict=True):
             self.status[name].append(value)
@@ -332,9 +335,8 @@ def _write(con: duckdb.DuckDBPyConnection, results: list[BatchResult]) -> None:
         con.execute("DELETE FROM status_periods")
         con.execute("DELETE FROM status_stays")
         con.execute(
-            "INSERT INTO person_status SELECT person_id, as_of, status, since, rule_id, "
-            "rule_citation, explanation, to_json(evidence), to_json(flags), overstay_days "
-            "FROM derived_status"
+            "INSERT INTO person_status BY NAME SELECT * REPLACE (to_json(evidence) AS "
+            "evidence, to_json(flags) AS flags) FROM derived_status"
         )
         con.execute(
             "INSERT INTO status_periods SELECT person_id, seq, start_date, end_date, status, "
