@@ -86,6 +86,9 @@ def test_quarantine_lists_ingest_rejects(
     assert main(["quarantine", "--source", "court"]) == 0
 
     out = capsys.readouterr().out
-    assert "court.csv line 3:" in out
+    assert "court.csv row 2 (line 3):" in out
+    assert out.count("court.csv") == 1
     assert "a_number" in out
     assert out.rstrip().endswith("1 quarantine entry")
+    assert main(["quarantine", "--source", "courts"]) == 2
+    assert "unknown source 'courts'" in capsys.readouterr().err

@@ -56,10 +56,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 def _quarantine_export_audit(*, path: str, source: str | None, total: int) -> None:
     import getpass
 
-    from immigrationos.audit.services import audit_record
     from immigrationos.site.setup import django_setup
 
+    # The audit models need Django's settings, so they are imported after the set-up.
     django_setup()
+    from immigrationos.audit.services import audit_record
+
     audit_record(
         request=None,
         username=getpass.getuser(),
@@ -71,7 +73,15 @@ def _quarantine_export_audit(*, path: str, source: str | None, total: int) -> No
 
 def _cmd_quarantine(args: argparse.Namespace) -> int:
     from immigrationos import paths, staging
+    from immigrationos.sources.contracts import CONTRACTS
     from immigrationos.sources.quarantine import quarantine_csv_write, quarantine_list
+
+    if args.source is not None and args.source not in CONTRACTS:
+        print(
+            f"error: unknown source {args.source!r}; use one of {', '.join(CONTRACTS)}",
+            file=sys.stderr,
+        )
+        return 2
 
     con = staging.connect(paths.staging_path(), read_only=True)
     try:
@@ -88,6 +98,10 @@ def _cmd_quarantine(args: argparse.Namespace) -> int:
         print(f"{total:,} quarantine entries written to {args.csv}")
         return 0
     for entry in entries:
+        # Row reasons already start with the file, row and line; file reasons do not.
+        if entry.reason.startswith(f"{entry.file} "):
+            print(entry.reason)
+            continue
         where = f"{entry.file} line {entry.line}" if entry.line else entry.file
         print(f"{where}: {entry.reason}")
     shown = len(entries)

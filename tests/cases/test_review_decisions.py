@@ -392,3 +392,99 @@ def test_merge_keeps_second_open_case_apart(store: duckdb.DuckDBPyConnection, an
     note = absorbed_case.events.get().reason
     assert f"open case {survivor_case.pk}" in note
     assert "Close one of the two cases" in note
+
+
+@pytest.fixture
+def conflicted_store(db: None, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    # Maria's visa now carries a Mexican passport other than Mario's, and the two differ in
+    # sex: a veto between the visa and Mario's record, though not between the pair the
+    # review item shows (Maria's arrival has no passport).
+    rows = _records()
+    rows[1]["passport_no"], rows[1]["passport_country"] = "X2", "MEX"
+    con = staging_write(tmp_path / "staging.duckdb", {"records": rows})
+    _relink(con, "run-1", export=False)
+    yield con
+    con.close()
+
+
+def _pair_item() -> ReviewItem:
+    (item,) = [
+        item
+        for item in ReviewItem.objects.all()
+        if sorted(item.record_uids) == sorted([MARIA, MARIO])
+    ]
+    return item
+
+
+def test_accept_over_hidden_veto_needs_confirmation(
+    conflicted_store: duckdb.DuckDBPyConnection, analyst: Any
+) -> None:
+    item = _pair_item()
+    before = _owners()
+
+    with pytest.raises(ReviewDecisionError, match="records contradict"):
+        review_decision_record(
+            review_id=item.review_id, decision="accept", reason="same person", user=analyst
+        )
+
+    assert _owners() == before
+    assert not ReviewDecision.objects.exists()
+
+
+def test_confirmed_accept_holds_after_relink(
+    conflicted_store: duckdb.DuckDBPyConnection, analyst: Any
+) -> None:
+    item = _pair_item()
+
+    decision = review_decision_record(
+        review_id=item.review_id,
+        decision="accept",
+        reason="same person",
+        conflicts_confirmed=True,
+        user=analyst,
+    )
+    _relink(conflicted_store, "run-2")
+
+    assert "different passports of the same country and different sex" in decision.veto_seen
+    assert len(set(_owners().values())) == 1
+
+
+def test_item_page_lists_merge_conflicts(
+    conflicted_store: duckdb.DuckDBPyConnection, role_client: Any
+) -> None:
+    client = role_client("analyst", office=None, purpose="identity_review")
+    review_id = _pair_item().review_id
+
+    page = client.get(f"/review/{review_id}/").content.decode()
+    refused = client.post(
+        f"/review/{review_id}/decide/", {"decision": "accept", "reason": "same person"}
+    )
+    accepted = client.post(
+        f"/review/{review_id}/decide/",
+        {"decision": "accept", "reason": "same person", "conflicts_confirmed": "on"},
+    )
+
+    assert "These persons' records contradict" in page
+    assert f"{MARIA_VISA} and {MARIO}" in page
+    assert 'name="conflicts_confirmed"' in page
+    assert refused.status_code == 400
+    assert accepted.status_code == 302
+    assert ReviewDecision.objects.get().record_uids == [MARIA, MARIO, MARIA_VISA]
+
+
+def test_api_names_merge_target(
+    store: duckdb.DuckDBPyConnection, analyst: Any, role_client: Any
+) -> None:
+    owners = _owners()
+    maria, mario = owners[MARIA], owners[MARIO]
+    review_decision_record(
+        review_id=_item().review_id, decision="accept", reason="same passport photo", user=analyst
+    )
+    client = role_client("officer")
+
+    absorbed = client.get(f"/api/v1/persons/{mario}", headers={"X-Purpose": "case_work"})
+    survivor = client.get(f"/api/v1/persons/{maria}", headers={"X-Purpose": "case_work"})
+
+    assert absorbed.json()["merged_into"] == maria
+    assert absorbed.json()["superseded"] is True
+    assert survivor.json()["merged_into"] == ""

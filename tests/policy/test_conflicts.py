@@ -53,7 +53,8 @@ def con() -> duckdb.DuckDBPyConnection:
         )
     for person_id, status in STATUSES:
         connection.execute(
-            "INSERT INTO person_status VALUES (?, ?, ?, NULL, 'rule', NULL, NULL, '[]', ?, ?)",
+            "INSERT INTO person_status VALUES (?, ?, ?, NULL, 'rule', NULL, NULL, '[]', ?, ?, "
+            "NULL, NULL, NULL)",
             [
                 person_id,
                 AS_OF,

@@ -49,7 +49,8 @@ def con() -> duckdb.DuckDBPyConnection:
                            [uid, person_id])  # fmt: skip
     for person_id, status, rule_id, evidence, flags, days in STATUSES:
         connection.execute(
-            "INSERT INTO person_status VALUES (?, ?, ?, NULL, ?, NULL, NULL, ?, ?, ?)",
+            "INSERT INTO person_status VALUES (?, ?, ?, NULL, ?, NULL, NULL, ?, ?, ?, NULL, NULL, "
+            "NULL)",
             [person_id, AS_OF, status, rule_id, json.dumps(evidence), json.dumps(flags), days],
         )
     # P3's court record is under review, so P3 is protected.

@@ -299,3 +299,14 @@ def test_newer_version_quarantined_flag(
 
     ingest_bytes("visas", csv_bytes("visas", [{"record_id": "V-1", "given_name": "Eva"}]))
     assert flags_of(con, "visas:V-1") == []
+
+
+def test_folder_without_extracts_rejected(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    # The synth output folder holds the extracts one level down, in extracts/.
+    (tmp_path / "extracts").mkdir()
+
+    report = ingest_directory(con=con, extracts_dir=tmp_path, progress=NullProgress())
+
+    assert not report.ok
+    assert "contains none of visas.csv" in report.errors[0]
+    assert str(tmp_path / "extracts") in report.errors[0]

@@ -166,3 +166,12 @@ def test_review_queue_view_is_audited(analyst_client: Any, loaded_reviews: Any) 
     # R2 names P1 and P5, R3 names P3 and R1 names P4; the decided R4 is not shown.
     assert event.object_ids == ["P1", "P3", "P4", "P5"]
     assert event.outcome == "ok"
+
+
+def test_dashboard_review_count_unlinked_for_officer(
+    officer_client: Any, loaded_reviews: Any
+) -> None:
+    # Officers cannot open the review queue, so the dashboard shows the count without a link.
+    text = officer_client.get("/").content.decode()
+    assert "3 review items waiting" in text
+    assert 'href="/review/"' not in text

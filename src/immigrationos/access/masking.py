@@ -109,7 +109,7 @@ def search_kind_rejection(*, access: AccessContext | None, kind: str) -> str | N
     role = access.role if access is not None else None
     return (
         f"Search by {label} is not available to the {role or 'current'} role, which sees "
-        f"{label}s masked. Search by name instead."
+        f"this field masked. Search by name instead."
     )
 
 

@@ -50,6 +50,9 @@ class PersonOut(Schema):
     nationality: str
     identity_in_review: bool
     superseded: bool
+    # The person a reviewer merged this one into; empty unless merged. A merged person's
+    # records, status and priority belong to that person, so read it there.
+    merged_into: str
     status: StatusOut
     priority: PriorityOut
     records: list[SourceRecordOut]

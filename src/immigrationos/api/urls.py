@@ -17,6 +17,7 @@ from immigrationos.api.schemas import ErrorOut, PersonOut
 from immigrationos.audit.services import audited_read
 from immigrationos.cases import selectors
 from immigrationos.cases.errors import CasesError
+from immigrationos.cases.merges import person_alias_resolve
 from immigrationos.cases.models import Person
 from immigrationos.privacy.models import DisclosureKind
 from immigrationos.privacy.services import disclosure_record
@@ -86,6 +87,7 @@ def person_get(request: HttpRequest, person_id: str) -> Status[dict[str, object]
             "nationality": person.nationality,
             "identity_in_review": person.identity_in_review,
             "superseded": person.superseded,
+            "merged_into": person_alias_resolve(person_id=person.person_id) or "",
             "status": {
                 "status": person.status,
                 "as_of": person.status_as_of,

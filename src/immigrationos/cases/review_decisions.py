@@ -10,7 +10,8 @@ so every later run obeys them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import duckdb
 from django.contrib.auth.models import User
@@ -36,6 +37,8 @@ from immigrationos.linkage.constraints import (
     Constraint,
     constraints_replace,
 )
+from immigrationos.linkage.features import feature_rows_build
+from immigrationos.linkage.vetoes import veto_reason
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,82 @@ def _reason_clean(reason: str, *, action: str) -> str:
     return cleaned
 
 
+@dataclass(frozen=True)
+class MergeConflict:
+    """A veto between a record of one person and a record of the other, which accepting
+    a pair would override when it merges the two persons."""
+
+    reason: str
+    record_uids: tuple[str, str]
+
+
+def merge_conflicts_find(*, record_uids: Sequence[str]) -> list[MergeConflict]:
+    """Return the vetoes between the persons that own the first two of ``record_uids``.
+
+    Accepting a pair merges the whole persons, so every contradiction between their records
+    matters, not only one between the two records of the pair. Linkage obeys an accepted
+    pair against a veto only when the reviewer saw that veto, so the reviewer is shown these.
+    """
+    owners = dict(
+        SourceRecord.objects.filter(record_uid__in=list(record_uids[:2])).values_list(
+            "record_uid", "person_id"
+        )
+    )
+    persons = [owners.get(uid) for uid in record_uids[:2]]
+    if None in persons or len(set(persons)) < 2:
+        return []
+    records = SourceRecord.objects.filter(person_id__in=persons).order_by("record_uid")
+    rows = [
+        (
+            record.record_uid, record.source, record.given_name, record.family_name,
+            record.dob, None, record.sex, record.nationality, record.passport_no,
+            record.passport_country, record.a_number, record.fbi_number,
+            (record.attrs or {}).get("country_of_birth"),
+        )
+        for record in records
+    ]  # fmt: skip
+    features = {row["unique_id"]: row for row in feature_rows_build(rows=rows)}
+    owner_of = {record.record_uid: record.person_id for record in records}
+    first = sorted(uid for uid, owner in owner_of.items() if owner == persons[0])
+    second = sorted(uid for uid, owner in owner_of.items() if owner == persons[1])
+    conflicts: list[MergeConflict] = []
+    for uid_l in first:
+        for uid_r in second:
+            reason = veto_reason(features[uid_l], features[uid_r])
+            if reason is not None:
+                conflicts.append(MergeConflict(reason=reason, record_uids=(uid_l, uid_r)))
+    return conflicts
+
+
+def _veto_seen(
+    item: ReviewItem, uids: list[str], *, decision: str, conflicts_confirmed: bool
+) -> tuple[str, list[str]]:
+    """Return the veto texts the reviewer saw and the records the decision covers.
+
+    An accept over confirmed merge conflicts also covers the records of each conflict, so
+    that every later run links those records too instead of splitting them off again.
+    Raises ReviewDecisionError when accepting would override a contradiction between the
+    two persons' records that the reviewer has not confirmed seeing.
+    """
+    seen = [item.reason] if item.kind == "veto" and item.reason else []
+    if decision != ReviewDecision.Kind.ACCEPT:
+        return "\n".join(seen), uids
+    unseen = [c for c in merge_conflicts_find(record_uids=uids) if c.reason not in seen]
+    if unseen and not conflicts_confirmed:
+        listed = "; ".join(
+            f"{conflict.reason} ({conflict.record_uids[0]} and {conflict.record_uids[1]})"
+            for conflict in unseen[:5]
+        )
+        raise ReviewDecisionError(
+            f"accepting merges two persons whose records contradict: {listed}. Check these "
+            "records, then confirm that you checked them to merge anyway"
+        )
+    covered = list(uids)
+    for conflict in unseen:
+        covered += [uid for uid in conflict.record_uids if uid not in covered]
+    return "\n".join(seen + [conflict.reason for conflict in unseen]), covered
+
+
 def review_decision_record(
     *,
     review_id: str,
@@ -80,13 +159,17 @@ def review_decision_record(
     reason: str,
     user: User,
     target_uid: str | None = None,
+    conflicts_confirmed: bool = False,
     request: HttpRequest | None = None,
 ) -> ReviewDecision:
     """Record a decision on a pending review item and apply it to the persons at once.
 
     ``target_uid`` chooses the candidate record of a thin-record item to accept; pair items
-    use their second record. Raises ReviewPermissionDenied for roles other than analyst and
-    supervisor, and ReviewDecisionError for a missing reason or an item not pending.
+    use their second record. An accept that merges two persons whose records contradict
+    (see ``merge_conflicts_find``) needs ``conflicts_confirmed``; the contradictions are
+    then kept as seen, so later link runs obey the decision. Raises ReviewPermissionDenied
+    for roles other than analyst and supervisor, and ReviewDecisionError for a missing
+    reason, an unconfirmed conflict or an item not pending.
     """
     review_role_require(user=user, roles=DECIDER_ROLES, action="decide review items")
     if decision not in ReviewDecision.Kind.values:
@@ -106,12 +189,15 @@ def review_decision_record(
                 "a supervisor can revoke that decision first"
             )
         uids = _decision_uids(item, decision=decision, target_uid=target_uid)
+        veto_seen, uids = _veto_seen(
+            item, uids, decision=decision, conflicts_confirmed=conflicts_confirmed
+        )
         recorded = ReviewDecision.objects.create(
             review_id=review_id,
             record_uids=uids,
             decision=decision,
             reason=reason.strip(),
-            veto_seen=item.reason if item.kind == "veto" else "",
+            veto_seen=veto_seen,
             decided_by=user,
             decided_at=timezone.now(),
         )

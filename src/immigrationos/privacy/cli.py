@@ -19,7 +19,7 @@ def _cmd_retention(args: argparse.Namespace) -> int:
     from immigrationos.site.setup import django_setup
 
     django_setup()
-    from immigrationos.privacy.retention import retention_plan, retention_run
+    from immigrationos.privacy.retention import retention_periods, retention_plan, retention_run
 
     as_of = args.as_of or date.today()
     if args.dry_run:
@@ -31,6 +31,12 @@ def _cmd_retention(args: argparse.Namespace) -> int:
         plan = retention_run(as_of=as_of)
         print(f"staging store: purged {staged} records")
     verb = "would purge" if args.dry_run else "purged"
+    sources, audit_days, disclosure_days = retention_periods()
+    periods = ", ".join(f"{source} {days:,}" for source, days in sorted(sources.items()))
+    print(
+        f"retention periods in days: {periods or 'none set for any source'}; audit events "
+        f"{audit_days:,}; disclosure accountings {disclosure_days:,}"
+    )
     print(f"retention as of {as_of.isoformat()}: {verb} {plan.record_count()} source records")
     for source, uids in sorted(plan.records.items()):
         printed = uids if args.all_ids else uids[:_IDS_SHOWN]

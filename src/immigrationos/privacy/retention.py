@@ -48,7 +48,9 @@ class RetentionPlan:
         return sum(len(uids) for uids in self.records.values())
 
 
-def _periods() -> tuple[dict[str, int], int, int]:
+def retention_periods() -> tuple[dict[str, int], int, int]:
+    """Return the retention periods in days from settings: per source, audit events and
+    disclosure accountings. Raises RetentionError naming every invalid period."""
     sources = dict(getattr(settings, "IMMIGRATIONOS_RETENTION_DAYS", {}))
     audit_days = int(getattr(settings, "IMMIGRATIONOS_AUDIT_RETENTION_DAYS", 0))
     disclosure_days = int(getattr(settings, "IMMIGRATIONOS_DISCLOSURE_RETENTION_DAYS", 0))
@@ -135,7 +137,7 @@ def _disclosure_plan(plan: RetentionPlan, disclosure_days: int, purged_uids: set
 
 def retention_plan(*, as_of: date) -> RetentionPlan:
     """Return what a retention run on ``as_of`` would purge, without changing anything."""
-    sources, audit_days, disclosure_days = _periods()
+    sources, audit_days, disclosure_days = retention_periods()
     plan = RetentionPlan(as_of=as_of)
     _records_plan(plan, sources)
     purged = {uid for uids in plan.records.values() for uid in uids}

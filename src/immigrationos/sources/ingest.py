@@ -139,6 +139,16 @@ def ingest_directory(
     if not extracts_dir.is_dir():
         report.errors.append(f"{extracts_dir} is not a folder: pass the folder of extracts")
         return report
+    if not any((extracts_dir / contract.file).is_file() for contract in CONTRACTS.values()):
+        nested = extracts_dir / "extracts"
+        hint = (
+            f"; `immigrationos synth --out` writes them to {nested}, so pass that folder"
+            if nested.is_dir()
+            else ""
+        )
+        expected = ", ".join(contract.file for contract in CONTRACTS.values())
+        report.errors.append(f"{extracts_dir} contains none of {expected}{hint}")
+        return report
     try:
         configs = sources_config_load(extracts_dir / CONFIG_FILE)
     except SourceConfigError as exc:

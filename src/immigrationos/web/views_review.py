@@ -32,6 +32,7 @@ from immigrationos.cases.review_decisions import (
     REASON_MIN_LENGTH,
     REVERSER_ROLES,
     identity_change_reverse_by_supervisor,
+    merge_conflicts_find,
     person_record_split,
     review_decision_record,
     review_decision_revoke,
@@ -64,6 +65,9 @@ class ReviewDecisionForm(forms.Form):
         help_text=_REASON_HELP,
     )  # fmt: skip
     target_uid = forms.CharField(label="Candidate record", required=False)
+    conflicts_confirmed = forms.BooleanField(
+        label="I checked these contradictions; merge anyway", required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
@@ -186,6 +190,11 @@ def _detail_context(request: HttpRequest, detail: ReviewDetail, form: Any = None
         "may_decide": role in DECIDER_ROLES and not item.decision,
         "may_reverse": role in REVERSER_ROLES,
         "candidates": list(item.record_uids[1:]) if item.kind == "thin_record" else [],
+        "merge_conflicts": (
+            merge_conflicts_find(record_uids=[str(uid) for uid in item.record_uids])
+            if role in DECIDER_ROLES and not item.decision
+            else []
+        ),
     }
 
 
@@ -246,6 +255,7 @@ def review_decide(request: HttpRequest, review_id: str) -> HttpResponse:
                 decision=form.cleaned_data["decision"],
                 reason=form.cleaned_data["reason"],
                 target_uid=form.cleaned_data["target_uid"] or None,
+                conflicts_confirmed=form.cleaned_data["conflicts_confirmed"],
                 user=request.user,  # type: ignore[arg-type]
                 request=request,
             )
