@@ -488,3 +488,20 @@ def test_api_names_merge_target(
     assert absorbed.json()["merged_into"] == maria
     assert absorbed.json()["superseded"] is True
     assert survivor.json()["merged_into"] == ""
+
+
+def test_person_page_flags_status_until_next_run(
+    store: duckdb.DuckDBPyConnection, analyst: Any, role_client: Any
+) -> None:
+    maria = _owners()[MARIA]
+    review_decision_record(
+        review_id=_item().review_id, decision="accept", reason="same passport photo", user=analyst
+    )
+    client = role_client("analyst", office=None, purpose="identity_review")
+
+    before_run = client.get(f"/persons/{maria}/").content.decode()
+    _relink(store, "run-2")
+    after_run = client.get(f"/persons/{maria}/").content.decode()
+
+    assert "Status and priority are out of date" in before_run
+    assert "Status and priority are out of date" not in after_run

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 
 from immigrationos.access.roles import user_role_get
-from immigrationos.cases.models import IdentityChange
+from immigrationos.cases.models import IdentityChange, PipelineRun
 from immigrationos.cases.review_decisions import REVERSER_ROLES
 
 register = template.Library()
@@ -26,7 +26,22 @@ def review_person_changes(context: template.Context, person: Any, records: Any) 
         for change in IdentityChange.objects.select_related("changed_by", "reversed_by")
         if person_id in change.person_ids_before or person_id in change.person_ids_after
     ]
+    last_load = (
+        PipelineRun.objects.filter(loaded_at__isnull=False)
+        .order_by("-loaded_at")
+        .values_list("loaded_at", flat=True)
+        .first()
+    )
+    # Status and priority come from the last pipeline run, so a change made since is not in
+    # them yet.
+    newer = [
+        change
+        for change in changes
+        if last_load is None
+        or max(change.changed_at, change.reversed_at or change.changed_at) > last_load
+    ]
     return {
+        "status_outdated_by": newer,
         "request": request,
         "messages": context.get("messages", ()),
         "csrf_token": context.get("csrf_token"),
