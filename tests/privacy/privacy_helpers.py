@@ -9,7 +9,9 @@ from immigrationos.cases.models import Person, SourceRecord
 
 def person_with_records(person_id: str, records: dict[str, tuple[str, date | None]]) -> Person:
     """Create ``person_id`` with records ``{record_uid: (source, event_date)}``."""
-    person = Person.objects.create(person_id=person_id, given_name="Test", family_name="Person")
+    person, _ = Person.objects.update_or_create(
+        person_id=person_id, defaults={"given_name": "Test", "family_name": "Person"}
+    )
     for uid, (source, event_date) in records.items():
         SourceRecord.objects.create(
             record_uid=uid,

@@ -22,6 +22,12 @@ from privacy.privacy_helpers import person_with_records
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _person_p1(db: None) -> None:
+    # Amendment requests must name a person in the operational store.
+    person_with_records("P1", {})
+
+
 def _file(person_id: str = "P1", records: tuple[str, ...] = ("visas:V1",)) -> AmendmentRequest:
     return amendment_request_file(
         person_id=person_id,
@@ -41,6 +47,11 @@ def _disclose(recipient: str, records: list[str]) -> None:
         kind=DisclosureKind.EXPORT,
         request=None,
     )
+
+
+def test_filing_unknown_person_rejected() -> None:
+    with pytest.raises(AmendmentError, match="no person with id 'P404'"):
+        _file(person_id="P404")
 
 
 def test_filing_gives_tracking_number_and_due_date() -> None:

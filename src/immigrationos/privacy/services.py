@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from immigrationos.audit.services import audit_record
+from immigrationos.cases.models import Person
 from immigrationos.privacy.errors import AmendmentError, PrivacyError
 from immigrationos.privacy.models import (
     AmendmentNotice,
@@ -131,6 +132,10 @@ def amendment_request_file(
     an acknowledgement due date 10 working days after ``received_on``; return it."""
     if not person_id.strip():
         raise AmendmentError("an amendment request needs the person id it concerns")
+    if not Person.objects.filter(person_id=person_id.strip()).exists():
+        raise AmendmentError(
+            f"no person with id {person_id.strip()!r}; copy the id from the person's page"
+        )
     if not requested_change.strip():
         raise AmendmentError(
             f"the amendment request for person {person_id!r} has no requested change: "
