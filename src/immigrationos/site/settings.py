@@ -325,5 +325,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"immigrationos": {"handlers": ["console"], "level": "INFO"}},
+    # The root logger has the handler: waitress adds one to a root logger without one when
+    # it starts, which printed every message twice.
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"immigrationos": {"level": "INFO"}},
 }
