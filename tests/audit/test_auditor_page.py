@@ -75,6 +75,8 @@ def test_reversed_range_shows_error(role_client: Any) -> None:
     response = client.get("/audit/?start=2026-02-01&end=2026-01-01")
 
     assert b"swap the dates" in response.content
+    assert response.context["page"] is None
+    assert b"Correct the search to see events." in response.content
 
 
 def test_page_is_paged(role_client: Any) -> None:

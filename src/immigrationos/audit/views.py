@@ -30,7 +30,13 @@ def audit_events(request: HttpRequest) -> HttpResponse:
             "page": request.GET.get("page", "1"),
         },
     )
-    page = audit_event_page_get(filters=filters, page=request.GET.get("page"))
+    # An invalid search shows its errors and no events, rather than every event unfiltered.
+    searched = any(name != "page" for name in request.GET)
+    page = (
+        None
+        if searched and not form.is_valid()
+        else audit_event_page_get(filters=filters, page=request.GET.get("page"))
+    )
     # NOTE: the chain is walked in full on every view, so with millions of events this page
     # gets slow. Then `immigrationos audit verify` on a schedule is the better check.
     chain = chain_verify()
