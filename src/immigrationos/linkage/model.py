@@ -134,21 +134,36 @@ def linker_build(
         prior = float(settings_dict()["probability_two_random_records_match"])
         return linker, ModelRun(trained=False, seed=None, prior=prior)
 
-    linker = Linker(db_api.register(INPUT_TABLE), settings_dict(), log_level=logging.ERROR)
+    trained = model_train(con=con, settings=settings, model=settings_dict())
+    linker = Linker(db_api.register(INPUT_TABLE), trained, log_level=logging.ERROR)
+    prior = float(trained["probability_two_random_records_match"])
+    return linker, ModelRun(trained=True, seed=settings.seed, prior=prior)
+
+
+def model_train(
+    *,
+    con: duckdb.DuckDBPyConnection,
+    settings: LinkageSettings,
+    model: dict[str, Any],
+    prior_rules: tuple[str, ...] = _PRIOR_RULES,
+    em_rules: tuple[str, ...] = _EM_RULES,
+) -> dict[str, Any]:
+    """Train ``model`` (a splink settings dict) on ``INPUT_TABLE`` and return its bounded
+    parameters: the prior from ``prior_rules`` at an assumed recall of 0.8, u sampled with
+    ``settings.seed``, then m by EM on each of ``em_rules``."""
+    db_api = DuckDBAPI(connection=con)
+    linker = Linker(db_api.register(INPUT_TABLE), model, log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match(
-        list(_PRIOR_RULES), recall=_PRIOR_RULES_RECALL
+        list(prior_rules), recall=_PRIOR_RULES_RECALL
     )
     linker.training.estimate_u_using_random_sampling(
         max_pairs=settings.u_max_pairs, seed=settings.seed
     )
-    for rule in _EM_RULES:
+    for rule in em_rules:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True, max_pairs=settings.em_max_pairs
         )
-    trained = parameters_bound(linker.misc.save_model_to_json())
-    linker = Linker(db_api.register(INPUT_TABLE), trained, log_level=logging.ERROR)
-    prior = float(trained["probability_two_random_records_match"])
-    return linker, ModelRun(trained=True, seed=settings.seed, prior=prior)
+    return parameters_bound(linker.misc.save_model_to_json())
 
 
 def parameters_bound(model: dict[str, Any]) -> dict[str, Any]:

@@ -39,8 +39,8 @@ from immigrationos.linkage.model import (
     INPUT_TABLE,
     PAIRS_TABLE,
     input_table_create,
+    model_train,
     pairs_score,
-    parameters_bound,
     settings_dict,
 )
 from immigrationos.linkage.settings import LinkageSettings
@@ -108,7 +108,6 @@ _PRIOR_RULES = (
     "l.a_number = r.a_number AND l.dob = r.dob",
     "l.full_c = r.full_c AND l.dob = r.dob",
 )
-_PRIOR_RULES_RECALL = 0.8
 # Each EM session trains every comparison except the one its blocking rule fixes.
 _EM_RULES = ("l.dob = r.dob", "l.a_number = r.a_number")
 
@@ -176,19 +175,10 @@ def feature_rows(records: list[dict[str, str | None]]) -> list[dict[str, Any]]:
 def _linker_train(work: duckdb.DuckDBPyConnection, settings: LinkageSettings) -> Linker:
     model = settings_dict()
     model["comparisons"].append(address_comparison())
+    trained = model_train(
+        con=work, settings=settings, model=model, prior_rules=_PRIOR_RULES, em_rules=_EM_RULES
+    )
     db_api = DuckDBAPI(connection=work)
-    linker = Linker(db_api.register(INPUT_TABLE), model, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match(
-        list(_PRIOR_RULES), recall=_PRIOR_RULES_RECALL
-    )
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=settings.u_max_pairs, seed=settings.seed
-    )
-    for rule in _EM_RULES:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True, max_pairs=settings.em_max_pairs
-        )
-    trained = parameters_bound(linker.misc.save_model_to_json())
     return Linker(db_api.register(INPUT_TABLE), trained, log_level=logging.ERROR)
 
 
