@@ -118,7 +118,11 @@ def _cmd_link(args: argparse.Namespace) -> int:
     con = staging.connect(paths.staging_path())
     # Reviewer decisions live in the operational store; linkage reads them from staging.
     review_constraints_export(con)
-    mode = "incremental" if args.incremental else "full" if args.full else "auto"
+    mode = "auto"
+    if args.incremental:
+        mode = "incremental"
+    elif args.full:
+        mode = "full"
     report = link_run(con=con, progress=TerminalProgress(), mode=mode)
     print(report.render())
     return 0

@@ -302,7 +302,7 @@ def test_newer_version_quarantined_flag(
 
 
 def test_folder_without_extracts_rejected(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    # The synth output folder holds the extracts one level down, in extracts/.
+    # The synth output folder contains the extracts one level down, in extracts/.
     (tmp_path / "extracts").mkdir()
 
     report = ingest_directory(con=con, extracts_dir=tmp_path, progress=NullProgress())

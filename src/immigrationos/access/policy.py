@@ -20,7 +20,7 @@ ADMIN: Final = "admin"
 ROLES: Final = (ANALYST, OFFICER, SUPERVISOR, AUDITOR, PRIVACY_OFFICER, PARTNER, ADMIN)
 STAFF_ROLES: Final = frozenset({ANALYST, OFFICER, SUPERVISOR})
 
-# The session key that holds the purpose of use a signed-in user chose.
+# The session key under which the purpose of use a signed-in user chose is stored.
 PURPOSE_SESSION_KEY: Final = "immigrationos.purpose"
 
 

@@ -202,9 +202,9 @@ def identity_change_reverse(
 def _cases_move(change: IdentityChange, *, from_id: str, to_id: str, user: User) -> list[int]:
     """Move the cases of ``from_id`` to ``to_id`` and return their ids.
 
-    A person has at most one open case, so when both persons have one, the absorbed
+    A person has at most one open case. So when both persons have one, the absorbed
     person's open case stays where it is and gets an event asking an officer to close one
-    of the two; its closed cases still move.
+    of the two. Its closed cases still move.
     """
     cases = Case.objects.filter(person_id=from_id)
     survivor_open = Case.objects.filter(person_id=to_id).exclude(state=CaseState.CLOSED)

@@ -166,7 +166,7 @@ def review_decision_record(
 
     ``target_uid`` chooses the candidate record of a thin-record item to accept; pair items
     use their second record. An accept that merges two persons whose records contradict
-    (see ``merge_conflicts_find``) needs ``conflicts_confirmed``; the contradictions are
+    (see ``merge_conflicts_find``) needs ``conflicts_confirmed``. The contradictions are
     then kept as seen, so later link runs obey the decision. Raises ReviewPermissionDenied
     for roles other than analyst and supervisor, and ReviewDecisionError for a missing
     reason, an unconfirmed conflict or an item not pending.

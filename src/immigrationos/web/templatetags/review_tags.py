@@ -34,11 +34,11 @@ def review_person_changes(context: template.Context, person: Any, records: Any) 
     )
     # Status and priority come from the last pipeline run, so a change made since is not in
     # them yet.
+    # A reversal always follows its change, so the later of the two is the reversal time.
     newer = [
         change
         for change in changes
-        if last_load is None
-        or max(change.changed_at, change.reversed_at or change.changed_at) > last_load
+        if last_load is None or (change.reversed_at or change.changed_at) > last_load
     ]
     return {
         "status_outdated_by": newer,
