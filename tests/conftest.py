@@ -31,25 +31,28 @@ if os.environ.get("CI"):
 
 @pytest.fixture(autouse=True, scope="session")
 def _audit_triggers_lifted_for_flush() -> Iterator[None]:
-    """Let Django's flush after a transactional test empty the append-only audit tables.
+    """Let Django's flush after a transactional test empty the append-only tables.
 
-    The audit triggers reject DELETE and TRUNCATE, so the flush drops them first and
-    recreates them after. Tests run only while the triggers are in place.
+    The audit and case note triggers reject DELETE and TRUNCATE, so the flush drops them
+    first and recreates them after. Tests run only while the triggers are in place.
     """
     from django.core.management.commands import flush
     from django.db import connections
 
     from immigrationos.audit import triggers
+    from immigrationos.cases import append_only
 
     original = flush.Command.handle
 
     def handle(self: Any, **options: Any) -> Any:
         connection = connections[options.get("database", "default")]
         triggers.triggers_drop(connection)
+        append_only.note_triggers_drop(connection)
         try:
             return original(self, **options)
         finally:
             triggers.triggers_create(connection)
+            append_only.note_triggers_create(connection)
 
     flush.Command.handle = handle  # type: ignore[method-assign]
     yield

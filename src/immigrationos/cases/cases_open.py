@@ -7,10 +7,33 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import F
+from django.utils import timezone
 
-from immigrationos.cases.models import Case, CaseEvent, CaseState, Office
+from immigrationos.cases.conf import case_due_working_days
+from immigrationos.cases.models import (
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    CaseState,
+    Notification,
+    Office,
+    Person,
+)
 from immigrationos.cases.offices import office_for, office_name
 from immigrationos.cases.snapshot import PersonRow
+from immigrationos.cases.workflow import notify_case_people, proposal_raise
+from immigrationos.workflow.due import due_on
+
+# A person status that proposes closing an open case, and the closing transition. A
+# departure is proposed, never applied: an officer checks the evidence first.
+STATUS_PROPOSALS: dict[str, str] = {
+    "departed": "close_self_departed",
+    "self_departed": "close_self_departed",
+    "removed": "close_removed",
+    "in_status": "close_status_obtained",
+    "lawful_permanent_resident": "close_status_obtained",
+    "citizen": "close_not_removable",
+}
 
 
 @dataclass(frozen=True)
@@ -19,6 +42,7 @@ class CaseCounts:
 
     opened: int
     updated: int
+    proposals: int = 0
 
 
 def case_eligible(*, priority: dict[str, Any] | None, max_tier: int) -> bool:
@@ -57,7 +81,8 @@ def cases_sync(
     opened = _cases_open(new_cases, priorities=priorities, run_id=run_id, now=now)
     staged = {person.person_id for person in persons}
     updated = _tiers_update(staged=staged, priorities=priorities, run_id=run_id, now=now)
-    return CaseCounts(opened=opened, updated=updated)
+    proposals = status_proposals_raise(person_ids=staged, now=now)
+    return CaseCounts(opened=opened, updated=updated, proposals=proposals)
 
 
 def _cases_open(
@@ -73,6 +98,9 @@ def _cases_open(
         [Office(code=code, name=office_name(code)) for code in sorted(set(offices.values()))],
         ignore_conflicts=True,
     )
+    lead_due = due_on(
+        state=CaseState.LEAD, entered=timezone.localdate(now), working_days=case_due_working_days()
+    )
     cases = Case.objects.bulk_create(
         [
             Case(
@@ -82,6 +110,8 @@ def _cases_open(
                 office_id=offices[person.person_id],
                 opened_at=now,
                 updated_at=now,
+                state_entered_at=now,
+                due_on=lead_due,
             )
             for person in persons
         ],
@@ -96,6 +126,7 @@ def _cases_open(
                 from_state="",
                 to_state=CaseState.LEAD,
                 reason=f"opened by pipeline run {run_id}: tier {case.tier}",
+                kind=CaseEventKind.OPENED,
             )
             for case in cases
         ],
@@ -141,9 +172,56 @@ def _tiers_update(
                 from_state=case.state,
                 to_state=case.state,
                 reason=reason,
+                kind=CaseEventKind.TIER,
+                data={"from_tier": case.tier, "to_tier": tier},
             )
-            for case, _tier, reason in changed
+            for case, tier, reason in changed
         ],
         batch_size=2000,
     )
+    # A tier change does not change the case's direction, so it applies at once; the
+    # officer and the watchers are told.
+    for case, _tier, reason in changed:
+        notify_case_people(
+            case, kind=Notification.Kind.WATCHED, text=f"case {case.pk}: {reason}", now=now
+        )
     return len(changed)
+
+
+def status_proposals_raise(*, person_ids: set[str], now: datetime) -> int:
+    """Propose closing each open case whose person's status says the case is done.
+
+    ``STATUS_PROPOSALS`` maps statuses to closing transitions. A proposal is raised once per
+    status period (its start date is part of the origin), so an officer's rejection holds
+    until the status changes again.
+    """
+    open_cases = (
+        Case.objects.exclude(state=CaseState.CLOSED)
+        .filter(person__status__in=list(STATUS_PROPOSALS))
+        .select_related("person", "assignee")
+        .order_by("id")
+    )
+    raised = 0
+    for case in open_cases.iterator(chunk_size=2000):
+        person: Person = case.person
+        if person.person_id not in person_ids:
+            continue
+        transition = STATUS_PROPOSALS[person.status]
+        reason = (
+            f"status {person.status} since {person.status_since or 'unknown'} "
+            f"by rule {person.status_rule_id or 'unknown'}"
+        )
+        proposal = proposal_raise(
+            case=case,
+            transition=transition,
+            reason=reason,
+            evidence={
+                "status": person.status,
+                "rule_id": person.status_rule_id,
+                "records": list(person.status_evidence or []),
+            },
+            origin=f"status:{person.status}:{person.status_since}",
+            now=now,
+        )
+        raised += proposal is not None
+    return raised

@@ -353,8 +353,9 @@ def _created_person_remove(person_id: str) -> None:
     person = Person.objects.filter(person_id=person_id).first()
     if person is None:
         return
-    if person.cases.exists():
-        # A case needs its person row, so the row stays, marked superseded.
+    if person.cases.exists() or person.citizenship_claims.exists():
+        # A case or a citizenship claim needs its person row, so the row stays, marked
+        # superseded.
         Person.objects.filter(person_id=person_id).update(superseded=True)
         return
     person.delete()

@@ -201,6 +201,22 @@ class ClosedReason(models.TextChoices):
     DEPRIORITISED = "deprioritised", "Deprioritised"
 
 
+class CaseEventKind(models.TextChoices):
+    OPENED = "opened", "Opened"
+    TRANSITION = "transition", "State changed"
+    TIER = "tier", "Tier changed"
+    CLAIM = "claim", "Claimed"
+    RELEASE = "release", "Released"
+    ASSIGN = "assign", "Assigned"
+    NOTE = "note", "Note added"
+    ATTACHMENT = "attachment", "Attachment added"
+    PROPOSAL = "proposal", "Proposal"
+    CITIZENSHIP = "citizenship", "Citizenship claim"
+    ESCALATION = "escalation", "Escalated"
+    PRIORITY_REVIEW = "priority_review", "Priority review"
+    IDENTITY = "identity", "Identity changed"
+
+
 class Case(models.Model):
     """An enforcement case on one person; a person has at most one open case."""
 
@@ -212,6 +228,24 @@ class Case(models.Model):
     updated_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
     closed_reason = models.CharField(max_length=32, choices=ClosedReason.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Who works the case: an officer who claimed it or whom a supervisor assigned.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_assigned",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    # When the case entered its state, and the working day its next step is due by.
+    state_entered_at = models.DateTimeField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    # Set when an overdue case was escalated to its office's supervisors; cleared when the
+    # state changes.
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # A supervisor flagged the case for a second look at its priority.
+    priority_review = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["tier", "opened_at", "id"]
@@ -227,14 +261,23 @@ class Case(models.Model):
                 name="case_closed_reason_iff_closed",
             ),
         ]
-        indexes = [models.Index(fields=["state", "tier"], name="case_state_tier_idx")]
+        indexes = [
+            models.Index(fields=["state", "tier"], name="case_state_tier_idx"),
+            models.Index(fields=["office", "state"], name="case_office_state_idx"),
+            models.Index(fields=["assignee", "state"], name="case_assignee_state_idx"),
+            models.Index(fields=["due_on"], name="case_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"case {self.pk} ({self.state})"
 
 
 class CaseEvent(models.Model):
-    """One change to a case; ``actor`` is empty when the pipeline made it."""
+    """One change to a case; ``actor`` is empty when the pipeline made it.
+
+    ``kind`` says what changed; ``data`` holds ids the change refers to (a note, a
+    proposal, an override, the assignee), never values copied out of records.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -244,6 +287,10 @@ class CaseEvent(models.Model):
     from_state = models.CharField(max_length=32, blank=True)
     to_state = models.CharField(max_length=32)
     reason = models.TextField()
+    kind = models.CharField(
+        max_length=32, choices=CaseEventKind.choices, default=CaseEventKind.TRANSITION
+    )
+    data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -396,3 +443,251 @@ class OfficeMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.office_id}"
+
+
+class GuardOverride(models.Model):
+    """A supervisor's override of the safeguards refusing an enforcement transition.
+
+    Listed for review on the overrides page until another supervisor marks it reviewed.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="overrides")
+    event = models.OneToOneField(CaseEvent, on_delete=models.PROTECT, related_name="override")
+    transition = models.CharField(max_length=64)
+    # The guard codes and the refusal texts the supervisor overrode.
+    guards = models.JSONField(default=list)
+    justification = models.TextField()
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    overridden_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-overridden_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(justification=""), name="guard_override_justification_required"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"override {self.pk} on case {self.case_id}"
+
+
+class CitizenshipClaim(models.Model):
+    """A claim that the person is a US citizen, recorded by any user.
+
+    While a claim is open, or once it is upheld, no enforcement transition is allowed on any
+    of the person's cases, and no override lifts that. Only a supervisor decides a claim,
+    with the evidence examined.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Upheld: the person is a citizen"
+        NOT_SUBSTANTIATED = "not_substantiated", "Not substantiated"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="citizenship_claims")
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="citizenship_claims"
+    )
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.OPEN)
+    # How the claim was made: by the person at an encounter, by counsel, in a filing...
+    source = models.CharField(max_length=200)
+    statement = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    evidence = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["person", "status"], name="citizenship_claim_open_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open") | (~Q(evidence="") & Q(decided_at__isnull=False)),
+                name="citizenship_claim_decision_has_evidence",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"citizenship claim {self.pk} ({self.status})"
+
+
+class CaseProposal(models.Model):
+    """A change to a case that the pipeline or the event stream proposes to an officer.
+
+    A proposal that changes the case's direction (closing it, for example) is never applied
+    by itself: an officer accepts or rejects it, and the decision is recorded.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an officer"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Superseded"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="proposals")
+    kind = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    to_state = models.CharField(max_length=32, blank=True)
+    closed_reason = models.CharField(max_length=32, blank=True)
+    tier = models.IntegerField(null=True, blank=True)
+    reason = models.TextField()
+    # The source record uids, rule id and status the proposal rests on.
+    evidence = models.JSONField(default=dict, blank=True)
+    # The pipeline run or stream event that raised it, so a repeat raises nothing new.
+    origin = models.CharField(max_length=128)
+    created_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"],
+                condition=Q(status="pending"),
+                name="case_proposal_one_pending_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"proposal {self.pk} {self.kind} ({self.status})"
+
+
+class CaseNote(models.Model):
+    """A note on a case: append-only, with its author and time."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="case_note_not_empty")]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on case {self.case_id}"
+
+
+class CaseAttachment(models.Model):
+    """A file attached to a case, stored under the data folder by its SHA-256."""
+
+    class Scan(models.TextChoices):
+        CLEAN = "clean", "Clean"
+        NOT_SCANNED = "not_scanned", "Not scanned (no scanner configured)"
+        INFECTED = "infected", "Refused: the scanner found malware"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(max_length=500, blank=True)
+    scan = models.CharField(max_length=16, choices=Scan.choices)
+    scan_detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} on case {self.case_id}"
+
+
+class Notification(models.Model):
+    """A message to one user inside the application."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", "Case assigned to you"
+        OVERDUE = "overdue", "Case overdue"
+        PROPOSAL = "proposal", "Proposal waiting"
+        WATCHED = "watched", "Watched case changed"
+        CITIZENSHIP = "citizenship", "Citizenship claim to decide"
+        OVERRIDE = "override", "Override to review"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"
+
+
+class CaseWatch(models.Model):
+    """A user who asked to be told when a case changes."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="watchers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="case_watch_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} watches {self.case_id}"
+
+
+class SavedFilter(models.Model):
+    """A user's named filter of the case list or the work queue, kept as its query string."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    page = models.CharField(max_length=32)
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=1000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "page", "name"], name="saved_filter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.page})"

@@ -49,6 +49,7 @@ class OperationalLoadReport:
     cases_opened: int
     cases_updated: int
     seconds: float
+    proposals: int = 0
 
     def render(self) -> str:
         """Return a short human-readable summary."""
@@ -59,8 +60,8 @@ class OperationalLoadReport:
             f"{self.records:,} records ({self.records_removed:,} removed), "
             f"{self.status_periods:,} status periods written, "
             f"{self.review_items:,} review items, "
-            f"{self.cases_opened:,} cases opened, {self.cases_updated:,} updated "
-            f"in {self.seconds:.1f} s"
+            f"{self.cases_opened:,} cases opened, {self.cases_updated:,} updated, "
+            f"{self.proposals:,} proposals raised in {self.seconds:.1f} s"
         )
 
 
@@ -148,6 +149,7 @@ def operational_store_load(
         review_items=len(reviews),
         cases_opened=counts.opened,
         cases_updated=counts.updated,
+        proposals=counts.proposals,
         seconds=time.perf_counter() - started,
     )
     logger.info("%s", report.render())

@@ -10,6 +10,7 @@ from typing import Any
 from immigrationos.cases import bulk, snapshot
 from immigrationos.cases.models import (
     Case,
+    CitizenshipClaim,
     Person,
     PersonNameToken,
     ReviewItem,
@@ -127,13 +128,16 @@ def persons_write(
 
 
 def persons_retire(*, staged: set[str]) -> tuple[int, int]:
-    """Delete persons a re-link removed; keep and mark superseded those with a case.
+    """Delete persons a re-link removed; keep and mark superseded those with a case or a
+    citizenship claim, which must keep pointing at the person they were recorded on.
 
     Returns (removed, superseded).
     """
     gone = set(Person.objects.exclude(superseded=True).values_list("person_id", flat=True))
     gone -= staged
-    with_case = set(Case.objects.values_list("person_id", flat=True).distinct()) & gone
+    kept = set(Case.objects.values_list("person_id", flat=True).distinct())
+    kept |= set(CitizenshipClaim.objects.values_list("person_id", flat=True).distinct())
+    with_case = kept & gone
     if with_case:
         # TODO: a reviewer should move or close the case of a person merged into another id.
         for chunk in _chunks(sorted(with_case)):

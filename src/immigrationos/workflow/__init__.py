@@ -1,0 +1,1 @@
+"""The case workflow's rules in plain Python: states, transitions, safeguards, due dates."""
