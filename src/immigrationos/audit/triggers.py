@@ -80,29 +80,35 @@ _PG_DROP = [
 ]
 
 
-def _statements(connection: Any, *, create: bool) -> list[str]:
-    if connection.vendor == "sqlite":
-        return _SQLITE_CREATE if create else _SQLITE_DROP
-    if connection.vendor == "postgresql":
-        return _PG_CREATE if create else _PG_DROP
-    raise NotImplementedError(
-        f"no append-only audit triggers for database vendor {connection.vendor!r}; "
-        "use SQLite or PostgreSQL"
-    )
+def vendor_statements_run(
+    connection: Any, *, sqlite: list[str], postgresql: list[str], what: str
+) -> None:
+    """Run the statements written for ``connection``'s database vendor.
+
+    ``what`` names the statements in the error raised for any other vendor.
+    """
+    statements = {"sqlite": sqlite, "postgresql": postgresql}.get(connection.vendor)
+    if statements is None:
+        raise NotImplementedError(
+            f"no {what} for database vendor {connection.vendor!r}; use SQLite or PostgreSQL"
+        )
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
 
 
 def triggers_create(connection: Any) -> None:
     """Create the append-only triggers on ``connection``'s database."""
-    with connection.cursor() as cursor:
-        for statement in _statements(connection, create=True):
-            cursor.execute(statement)
+    vendor_statements_run(
+        connection, sqlite=_SQLITE_CREATE, postgresql=_PG_CREATE, what="append-only audit triggers"
+    )
 
 
 def triggers_drop(connection: Any) -> None:
     """Drop the append-only triggers; only migrations (going backwards) and tests call this."""
-    with connection.cursor() as cursor:
-        for statement in _statements(connection, create=False):
-            cursor.execute(statement)
+    vendor_statements_run(
+        connection, sqlite=_SQLITE_DROP, postgresql=_PG_DROP, what="append-only audit triggers"
+    )
 
 
 def app_role_restrict(connection: Any, *, role: str) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from immigrationos.audit.triggers import vendor_statements_run
+
 NOTE_TABLE = "cases_casenote"
 
 _SQLITE_CREATE = [
@@ -39,26 +41,15 @@ _PG_DROP = [
 ]
 
 
-def _statements(connection: Any, *, create: bool) -> list[str]:
-    if connection.vendor == "sqlite":
-        return _SQLITE_CREATE if create else _SQLITE_DROP
-    if connection.vendor == "postgresql":
-        return _PG_CREATE if create else _PG_DROP
-    raise NotImplementedError(
-        f"no append-only note triggers for database vendor {connection.vendor!r}; "
-        "use SQLite or PostgreSQL"
-    )
-
-
 def note_triggers_create(connection: Any) -> None:
     """Create the triggers that reject changes to case notes."""
-    with connection.cursor() as cursor:
-        for statement in _statements(connection, create=True):
-            cursor.execute(statement)
+    vendor_statements_run(
+        connection, sqlite=_SQLITE_CREATE, postgresql=_PG_CREATE, what="append-only note triggers"
+    )
 
 
 def note_triggers_drop(connection: Any) -> None:
     """Drop them; only migrations going backwards and the test flush call this."""
-    with connection.cursor() as cursor:
-        for statement in _statements(connection, create=False):
-            cursor.execute(statement)
+    vendor_statements_run(
+        connection, sqlite=_SQLITE_DROP, postgresql=_PG_DROP, what="append-only note triggers"
+    )
