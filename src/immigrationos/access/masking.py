@@ -22,7 +22,7 @@ MASKABLE_FIELDS: Final = (A_NUMBER, PASSPORT_NUMBER, ADDRESS, DOB)
 
 # Keys of a source record's attrs (and of export rows) that carry each maskable field.
 FIELD_KEYS: Final[dict[str, frozenset[str]]] = {
-    A_NUMBER: frozenset({"a_number", "a_numbers"}),
+    A_NUMBER: frozenset({"a_number", "a_numbers", "parent_a_number", "related_a_number"}),
     PASSPORT_NUMBER: frozenset({"passport_no", "passport_number", "passports"}),
     ADDRESS: frozenset({"address", "street", "city", "postal_code", "zip"}),
     DOB: frozenset({"dob", "date_of_birth"}),

@@ -74,6 +74,9 @@ BENEFIT_FORMS = (
     "SATISFACTORY_DEPARTURE",
 )
 BENEFIT_DECISIONS = ("pending", "approved", "denied", "withdrawn")
+# The relation of the person a benefits record names to the applicant: the applicant's
+# spouse, parent or child.
+RELATIONSHIPS = ("spouse", "parent", "child")
 COURT_DECISIONS = ("pending", "removal", "relief", "termination", "voluntary_departure")
 APPEALS = ("none", "waived", "pending", "dismissed", "sustained")
 OFFENCE_CATEGORIES = (
@@ -261,6 +264,12 @@ BENEFITS = SourceContract(
         Column("parent_name", "text"),
         Column("parent_naturalisation_date", "date", date_format=ISO_DATE),
         Column("parent_custody", "bool"),
+        # A related person the application names: the petitioning spouse or parent an I-485
+        # rests on, or a child an N-400 lists. ``relationship`` is that person's relation to
+        # the applicant. An N-600's parent is in the parent_* columns, not here.
+        Column("related_a_number", "a_number"),
+        Column("related_name", "text"),
+        Column("relationship", "enum", choices=RELATIONSHIPS),
     ),
     event_date_column="filed_date",
 )

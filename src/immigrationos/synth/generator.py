@@ -24,9 +24,10 @@ from immigrationos.synth import calibration
 from immigrationos.synth.defects import IdentityWriter
 from immigrationos.synth.errors import InvalidArgumentError
 from immigrationos.synth.identity import MAX_PERSONS, DefectCounter
-from immigrationos.synth.people import PERSON_COLUMNS, person_build, person_row
+from immigrationos.synth.people import PERSON_COLUMNS, person_build, person_identity, person_row
 from immigrationos.synth.population import population_plan
 from immigrationos.synth.rates import DefectRates, profile_rates
+from immigrationos.synth.relatives import relative_pool
 from immigrationos.synth.writer import ExtractWriter
 
 logger = logging.getLogger(__name__)
@@ -139,6 +140,11 @@ def generate(
     offsets = (master.randrange(10**7), master.randrange(10**8), master.randrange(10**7))
     salt = master.randrange(10**8)
     plan = population_plan(persons=persons, rng=master)
+    relatives = relative_pool(
+        plan=plan,
+        seed=seed,
+        identity_of=lambda index: person_identity(planned=plan[index], seed=seed, offsets=offsets),
+    )
     counter = DefectCounter()
     identity = IdentityWriter(rates=rates, counter=counter)
     statuses: Counter[str] = Counter()
@@ -154,7 +160,12 @@ def generate(
         persons_csv.writerow(PERSON_COLUMNS)
         for planned in plan:
             person, truth, records = person_build(
-                planned=planned, seed=seed, as_of=as_of, identity=identity, offsets=offsets
+                planned=planned,
+                seed=seed,
+                as_of=as_of,
+                identity=identity,
+                offsets=offsets,
+                relatives=relatives,
             )
             for record in records:
                 writer.write(source=record.source, row=record.row, person_id=person.person_id)

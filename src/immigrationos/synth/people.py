@@ -27,6 +27,7 @@ from immigrationos.synth.lifecycles import (
 )
 from immigrationos.synth.population import PlannedPerson
 from immigrationos.synth.records import PersonRecords, Record
+from immigrationos.synth.relatives import RelativePool
 
 NATIONALITY_POOL = {
     "visitor_visa_waiver": "visa_waiver",
@@ -162,16 +163,10 @@ def _template(
     return IdentityTemplate(), rng
 
 
-def person_build(
-    *,
-    planned: PlannedPerson,
-    seed: int,
-    as_of: date,
-    identity: IdentityWriter,
-    offsets: tuple[int, int, int],
-) -> tuple[Person, Truth, list[Record]]:
-    """Draw one person from the person's own stream; return identity, truth and records."""
-    rng = random.Random(f"{seed}:person:{planned.index}")
+def _identity_draw(
+    *, planned: PlannedPerson, seed: int, offsets: tuple[int, int, int], rng: random.Random
+) -> tuple[Person, random.Random]:
+    """Draw the person's true identity; return it with the household's shared stream."""
     template, shared = _template(planned=planned, seed=seed, rng=rng)
     years = BIRTH_YEARS.get(planned.lifecycle, DEFAULT_BIRTH_YEARS)
     person = person_draw(
@@ -182,6 +177,27 @@ def person_build(
         template=template,
         offsets=offsets,
     )
+    return person, shared
+
+
+def person_identity(*, planned: PlannedPerson, seed: int, offsets: tuple[int, int, int]) -> Person:
+    """Replay the true identity that ``person_build`` draws first, without drawing records."""
+    rng = random.Random(f"{seed}:person:{planned.index}")
+    return _identity_draw(planned=planned, seed=seed, offsets=offsets, rng=rng)[0]
+
+
+def person_build(
+    *,
+    planned: PlannedPerson,
+    seed: int,
+    as_of: date,
+    identity: IdentityWriter,
+    offsets: tuple[int, int, int],
+    relatives: RelativePool,
+) -> tuple[Person, Truth, list[Record]]:
+    """Draw one person from the person's own stream; return identity, truth and records."""
+    rng = random.Random(f"{seed}:person:{planned.index}")
+    person, shared = _identity_draw(planned=planned, seed=seed, offsets=offsets, rng=rng)
     renewed = identity.counter.roll(
         kind="renewed_passport", rate=identity.rates.renewed_passport, rng=rng
     )
@@ -209,6 +225,8 @@ def person_build(
         as_of=as_of,
         truth=truth,
         shared_rng=shared,
+        relatives=relatives,
+        relation_rng=random.Random(f"{seed}:relation:{planned.index}"),
     )
     LIFECYCLES[planned.lifecycle](life)
     if planned.lifecycle in ("permanent_resident", "citizen") and (

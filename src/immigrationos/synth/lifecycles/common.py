@@ -10,6 +10,7 @@ from immigrationos.synth import calibration
 from immigrationos.synth.identity import Person
 from immigrationos.synth.population import PlannedPerson
 from immigrationos.synth.records import AIR_PORTS, AORS, LAND_PORTS, SEA_PORTS, PersonRecords
+from immigrationos.synth.relatives import RelativePool
 
 DAY = timedelta(days=1)
 HOUSEHOLD_TRIPS_FROM = date(2021, 1, 1)
@@ -84,6 +85,10 @@ class Life:
     truth: Truth
     # The stream every member of the person's household draws the shared trip from.
     shared_rng: random.Random
+    # Relatives that applications name, and the stream their draws use, so that naming a
+    # relative shifts no other draw of the person.
+    relatives: RelativePool
+    relation_rng: random.Random
 
     def set_status(self, status: str, since: date, protection: str = "") -> None:
         self.truth.status, self.truth.since, self.truth.protection = status, since, protection

@@ -20,6 +20,12 @@ ADMISSION_DAYS = {"H1B": 3 * 365, "B2": 182, "K1": 90}
 # naturalised after their 18th birthday. INA 320 then does not apply, so the truth stays
 # permanent resident. A third of the claims name the parent without an A-number.
 LATE_PARENT_CLAIM_RATE = 0.02
+# Share of adjustments per admission class that rest on a family petition, as (by a spouse,
+# by a parent). A K-1 fiance(e) is admitted to marry the petitioning citizen, so adjusts
+# through that spouse. The other shares are estimates.
+FAMILY_BASIS = {"K1": (1.0, 0.0), "B2": (0.5, 0.15), "F1": (0.25, 0.05), "H1B": (0.1, 0.0)}
+# Share of N-400 applications that list a child (an estimate).
+N400_CHILD_RATE = 0.3
 
 
 def _adjust(life: Life, *, decided: date) -> None:
@@ -47,7 +53,31 @@ def _adjust(life: Life, *, decided: date) -> None:
         decision="approved",
         decided=decided,
         new_class="LPR",
+        extra=_family_basis(life, admission_class=admission_class),
     )
+
+
+def _family_basis(life: Life, *, admission_class: str) -> dict[str, object]:
+    """Return the related-person columns of an I-485 filed through a spouse or a parent.
+
+    Draws only from ``life.relation_rng``; an employment-based I-485 gets no columns.
+    """
+    rng = life.relation_rng
+    by_spouse, by_parent = FAMILY_BASIS[admission_class]
+    draw = rng.random()
+    if draw < by_spouse:
+        relative = life.relatives.spouse_draw(rng=rng, applicant=life.person)
+        relationship = "spouse"
+    elif draw < by_spouse + by_parent:
+        relative = life.relatives.parent_draw(rng=rng, applicant=life.person)
+        relationship = "parent"
+    else:
+        return {}
+    return {
+        "related_a_number": relative.a_number,
+        "related_name": relative.name,
+        "relationship": relationship,
+    }
 
 
 def permanent_resident(life: Life) -> None:
@@ -99,5 +129,19 @@ def citizen(life: Life) -> None:
         decision="approved",
         decided=naturalised,
         new_class="USC",
+        extra=_listed_child(life),
     )
     life.set_status("citizen", naturalised, "citizen")
+
+
+def _listed_child(life: Life) -> dict[str, object]:
+    """Return the related-person columns of an N-400 that lists a child, or none."""
+    rng = life.relation_rng
+    if rng.random() >= N400_CHILD_RATE:
+        return {}
+    relative = life.relatives.child_draw(rng=rng, applicant=life.person)
+    return {
+        "related_a_number": relative.a_number,
+        "related_name": relative.name,
+        "relationship": "child",
+    }
