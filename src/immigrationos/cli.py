@@ -353,10 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
     manage.set_defaults(handler=_cmd_manage)
 
     from immigrationos.audit.cli import audit_parser_add
+    from immigrationos.cases.cli import cases_parser_add
     from immigrationos.privacy.cli import retention_parser_add
 
     audit_parser_add(commands)
     retention_parser_add(commands, as_of_type=_as_of)
+    cases_parser_add(commands, as_of_type=_as_of)
     return parser
 
 

@@ -105,4 +105,7 @@ def url_samples(offices: Offices, *, out_of_office: bool = False) -> dict[str, o
         "decision_id": 1,
         "tracking_number": "T-none",
         "grant_id": 1,
+        "attachment_id": 1,
+        "filter_id": 1,
+        "override_id": 1,
     }

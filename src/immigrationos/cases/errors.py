@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 
 class CasesError(Exception):
     """Root of every error raised by the cases app."""
@@ -30,15 +33,15 @@ class CaseVersionConflict(CasesError):
 class CaseActionRefused(CasesError):
     """A case action is not allowed now; ``refusals`` says why, one line each."""
 
-    def __init__(self, refusals: list[object], *, action: str) -> None:
-        self.refusals = refusals
+    def __init__(self, refusals: Sequence[Any], *, action: str) -> None:
+        self.refusals = list(refusals)
         self.action = action
         reasons = "; ".join(str(getattr(refusal, "message", refusal)) for refusal in refusals)
         super().__init__(f"{action} refused: {reasons}")
 
 
 class AttachmentRejected(CasesError):
-    """An uploaded case attachment was not stored; the message says why and what to do.
+    """An uploaded case attachment was not stored; the message gives the reason and the fix.
 
     ``code`` is stable for tests and the audit log: ``empty``, ``too_large``, ``type``,
     ``infected``, ``scanner_failed`` or ``role``.

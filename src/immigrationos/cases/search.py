@@ -165,21 +165,30 @@ def _by_name(text: str, *, limit: int) -> list[SearchHit]:
         phonetic = token_phonetic(query_token)
         if phonetic:
             condition |= Q(phonetic=phonetic)
+        # The rows come in one fetch. On PostgreSQL iterator() would open a server-side cursor,
+        # whose extra round trips cost more than the few thousand short rows a token matches.
         rows = PersonNameToken.objects.filter(condition).values_list("person_id", "token")
-        for person_id, token in rows.iterator(chunk_size=5000):
+        # Common tokens repeat across thousands of persons, so each is scored once.
+        ratios: dict[str, float] = {}
+        for person_id, token in rows:
+            ratio = ratios.get(token)
+            if ratio is None:
+                ratio = ratios[token] = fuzz.ratio(query_token, token)
             scores = best.setdefault(person_id, [0.0] * len(query_tokens))
-            scores[position] = max(scores[position], fuzz.ratio(query_token, token))
+            scores[position] = max(scores[position], ratio)
 
     # Ties on the mean score go to the person matching more query tokens exactly, then to
-    # the display name, so equal scores list in an order a reader can follow.
+    # the display name, so equal scores list in an order a reader can follow. Candidates
+    # below MIN_NAME_SCORE are dropped before the sort.
+    means = ((sum(scores) / len(scores), scores, person_id) for person_id, scores in best.items())
     ranked = sorted(
         (
-            (sum(scores) / len(scores), sum(score == 100.0 for score in scores), person_id)
-            for person_id, scores in best.items()
+            (mean, sum(score == 100.0 for score in scores), person_id)
+            for mean, scores, person_id in means
+            if mean >= MIN_NAME_SCORE
         ),
         key=lambda item: (-item[0], -item[1], item[2]),
     )
-    ranked = [item for item in ranked if item[0] >= MIN_NAME_SCORE]
     ranked = _ranked_by_name_within_ties(ranked, limit=limit)
     persons = Person.objects.in_bulk([person_id for _score, _exact, person_id in ranked])
     return [

@@ -274,7 +274,7 @@ def case_transition(
                 f"{transition.label.lower()} on case {case.pk}",
                 now=now,
             )
-        _watchers_notify(case, actor=actor, now=now, what=transition.label)
+        watchers_notify(case, actor=actor, now=now, what=transition.label)
         _audit(
             request,
             action="case_transition",
@@ -328,7 +328,7 @@ def case_claim(
             reason=f"claimed by {actor.get_username()}",
             data={"assignee_id": actor.pk},
         )
-        _watchers_notify(case, actor=actor, now=now, what="claimed")
+        watchers_notify(case, actor=actor, now=now, what="claimed")
         _audit(request, action="case_claim", case=case, actor=actor)
     return case
 
@@ -364,7 +364,7 @@ def case_release(
             reason=reason.strip() or f"released by {actor.get_username()}",
             data={"previous_assignee_id": previous.pk if previous else None},
         )
-        _watchers_notify(case, actor=actor, now=now, what="released to the queue")
+        watchers_notify(case, actor=actor, now=now, what="released to the queue")
         _audit(request, action="case_release", case=case, actor=actor)
     return case
 
@@ -402,7 +402,7 @@ def case_assign(
                 text=f"{actor.get_username()} assigned case {case.pk} to you",
                 now=now,
             )
-        _watchers_notify(case, actor=actor, now=now, what=f"assigned to {assignee}")
+        watchers_notify(case, actor=actor, now=now, what=f"assigned to {assignee}")
         _audit(
             request,
             action="case_assign",
@@ -502,7 +502,7 @@ def case_note_add(
             reason="note added",
             data={"note_id": note.pk},
         )
-        _watchers_notify(case, actor=actor, now=now, what="note added")
+        watchers_notify(case, actor=actor, now=now, what="note added")
         _audit(
             request, action="case_note_add", case=case, actor=actor, details={"note_id": note.pk}
         )
@@ -563,7 +563,7 @@ def citizenship_claim_record(
                 text=f"citizenship claim {claim.pk} on case {case.pk} needs a decision",
                 now=now,
             )
-            _watchers_notify(case, actor=actor, now=now, what="citizenship claim recorded")
+            watchers_notify(case, actor=actor, now=now, what="citizenship claim recorded")
         audit_record(
             request=request,
             action="citizenship_claim_record",
@@ -628,7 +628,7 @@ def citizenship_claim_decide(
                     origin=f"citizenship_claim:{claim.pk}",
                     now=now,
                 )
-            _watchers_notify(case, actor=actor, now=now, what="citizenship claim decided")
+            watchers_notify(case, actor=actor, now=now, what="citizenship claim decided")
         audit_record(
             request=request,
             action="citizenship_claim_decide",
@@ -863,7 +863,8 @@ def _notify(
     return len(unique)
 
 
-def _watchers_notify(case: Case, *, actor: User | None, now: datetime, what: str) -> None:
+def watchers_notify(case: Case, *, actor: User | None, now: datetime, what: str) -> None:
+    """Tell the case's watchers, except the actor, that ``what`` happened to it."""
     watchers = User.objects.filter(pk__in=case.watchers.values("user_id"))
     if actor is not None:
         watchers = watchers.exclude(pk=actor.pk)

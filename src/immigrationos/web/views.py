@@ -22,7 +22,8 @@ from immigrationos.audit.services import audit_record, audited_read
 from immigrationos.cases import search as person_search_module
 from immigrationos.cases import selectors
 from immigrationos.cases.merges import person_alias_resolve
-from immigrationos.cases.models import Case, Person
+from immigrationos.cases.models import Person
+from immigrationos.cases.relations import person_relations_get, relations_visible
 from immigrationos.web.forms import CaseFilterForm, SearchForm
 
 
@@ -155,7 +156,20 @@ def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
         row for row in detail.reviews if all(ref.person_id in visible for ref in row.persons)
     ]
     shown = dataclasses.replace(detail, cases=cases, timeline=timeline, reviews=reviews)
-    context = {"detail": shown, "cases_hidden": len(detail.cases) - len(cases)}
+    # Related persons are part of this person's record, so the one audit event above covers
+    # them.
+    relations = person_relations_get(person_id=person_id, records=detail.records)
+    related_ids = [relation.person_id for relation in relations if relation.person_id]
+    related, related_hidden = relations_visible(
+        relations=relations,
+        visible_person_ids=persons_in_scope(person_ids=related_ids, access=access),
+    )
+    context = {
+        "detail": shown,
+        "cases_hidden": len(detail.cases) - len(cases),
+        "related": related,
+        "related_hidden": related_hidden,
+    }
     return render(request, "web/person.html", context)
 
 
@@ -189,19 +203,3 @@ def case_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {"form": form, "page": page, "filter_query": query.urlencode()}
     return render(request, "web/cases.html", context)
-
-
-@require_GET
-def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    # AccessMiddleware has already returned 404 for a case outside the user's offices.
-    try:
-        detail = audited_read(
-            request=request,
-            action="case_view",
-            object_type="case",
-            object_id=str(case_id),
-            read=lambda: selectors.case_detail_get(case_id=case_id),
-        )
-    except Case.DoesNotExist:
-        return not_found_page(request, object_type="case")
-    return render(request, "web/case.html", {"detail": detail})

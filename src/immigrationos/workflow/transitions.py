@@ -259,7 +259,8 @@ def transition_refusals(transition: Transition, facts: CaseFacts) -> list[Refusa
     refusals: list[Refusal] = []
     if facts.actor_role not in transition.roles:
         roles = " or ".join(sorted(transition.roles))
-        refusals.append(Refusal("role", f"only a {roles} may {transition.label.lower()}"))
+        article = "an" if roles[0] in "aeiou" else "a"
+        refusals.append(Refusal("role", f"only {article} {roles} may {transition.label.lower()}"))
     if facts.state not in transition.sources:
         refusals.append(Refusal("state", f"not allowed from {facts.state.replace('_', ' ')}"))
     if transition.needs_assignee and facts.assignee_id is None:
