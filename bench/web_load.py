@@ -280,7 +280,7 @@ def extra_cases_open(count: int, *, seed: int) -> int:
     # persons have no tier. They exist only to give the pages the number of cases to load.
     priorities: dict[str, dict[str, Any]] = {person_id: {"tier": 3} for person_id in chosen}
     with transaction.atomic():
-        return cases_open._cases_open(
+        return cases_open.leads_open(
             rows, priorities=priorities, run_id="bench-web-load", now=timezone.now()
         )
 

@@ -78,16 +78,20 @@ def cases_sync(
         if person.person_id not in with_case
         and case_eligible(priority=priorities.get(person.person_id), max_tier=max_tier)
     ]
-    opened = _cases_open(new_cases, priorities=priorities, run_id=run_id, now=now)
+    opened = leads_open(new_cases, priorities=priorities, run_id=run_id, now=now)
     staged = {person.person_id for person in persons}
     updated = _tiers_update(staged=staged, priorities=priorities, run_id=run_id, now=now)
     proposals = status_proposals_raise(person_ids=staged, now=now)
     return CaseCounts(opened=opened, updated=updated, proposals=proposals)
 
 
-def _cases_open(
+def leads_open(
     persons: list[PersonRow], *, priorities: dict[str, dict[str, Any]], run_id: str, now: datetime
 ) -> int:
+    """Open a lead case, due by the lead state's due date, for each of ``persons``.
+
+    ``priorities`` must hold each person's tier. Returns how many cases were opened.
+    """
     offices = {
         person.person_id: office_for(
             enforcement_aor=person.enforcement_aor, arrival_port=person.arrival_port
