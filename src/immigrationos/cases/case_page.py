@@ -21,7 +21,7 @@ from immigrationos.cases.models import (
     SourceRecord,
 )
 from immigrationos.cases.selectors import PersonDetail, person_detail_get
-from immigrationos.cases.workflow import case_actions_get
+from immigrationos.cases.workflow import case_actions_get, citizenship_claims_for
 from immigrationos.linkage.settings import LinkageSettings
 from immigrationos.workflow.due import is_overdue
 from immigrationos.workflow.transitions import TRANSITIONS_BY_NAME, ActionCheck
@@ -96,7 +96,8 @@ def case_page_get(
             )
         ],
         claims=list(
-            CitizenshipClaim.objects.filter(person_id=case.person_id)
+            # The same claims the safeguards count, including those on merged persons.
+            citizenship_claims_for(person_id=case.person_id)
             .select_related("recorded_by", "decided_by")
             .order_by("-recorded_at", "-id")
         ),
