@@ -478,3 +478,85 @@ def test_closed_case_reopens_only_by_a_supervisor(world: World) -> None:
     stored = _fresh(case)
     assert (stored.state, stored.closed_reason, stored.closed_at) == ("vetting", "", None)
     assert CitizenshipClaim.objects.count() == 0
+
+
+def test_merging_a_protected_person_protects_the_case_at_once(world: World) -> None:
+    from immigrationos.cases.merges import person_merge
+    from immigrationos.cases.models import ReviewDecision, SourceRecord
+
+    _claimed(world)
+    _move(world, "start_vetting")
+    citizen = Person.objects.create(
+        person_id="P-0CIT", protected=True, protection="citizen", min_link_probability=1.0
+    )
+    for person, uid in ((citizen, "benefits:N1"), (world.case.person, "arrivals:A1")):
+        SourceRecord.objects.create(record_uid=uid, person=person, source=uid.split(":")[0])
+    SourceRecord.objects.create(record_uid="arrivals:A2", person=world.case.person, source="x")
+    decision = ReviewDecision.objects.create(
+        record_uids=["benefits:N1", "arrivals:A1"],
+        decision="accept",
+        reason="same person",
+        decided_by=world.supervisor,
+        decided_at=NOW,
+    )
+    change = person_merge(
+        person_ids=("P-1", "P-0CIT"), decision=decision, user=world.supervisor, reason="same"
+    )
+    assert change.person_ids_after == ["P-1"]
+    case = _fresh(world.case)
+    with pytest.raises(CaseActionRefused) as refused:
+        workflow.case_transition(
+            case_id=case.pk,
+            name="assign_for_action",
+            actor=world.supervisor,
+            version=case.version,
+            reason="go",
+            justification=JUSTIFICATION,
+        )
+    codes = [r.code for r in refused.value.refusals]
+    # The citizen's protection moved to the merged person, and the merge itself makes the
+    # status out of date until the next run; neither may be overridden.
+    assert codes == ["protected", "identity_changed"]
+
+
+def test_claim_decision_needs_evidence_and_another_supervisor(world: World) -> None:
+    claim = workflow.citizenship_claim_record(
+        person_id="P-1", actor=world.supervisor, source="counsel", statement="born in Ohio"
+    )
+    with pytest.raises(CaseActionRefused, match="at least 20 characters"):
+        workflow.citizenship_claim_decide(
+            claim_id=claim.pk, actor=world.supervisor2, upheld=False, evidence=".", reason="."
+        )
+    with pytest.raises(CaseActionRefused, match="they recorded themselves"):
+        workflow.citizenship_claim_decide(
+            claim_id=claim.pk,
+            actor=world.supervisor,
+            upheld=False,
+            evidence="Ohio birth index searched: no record under any spelling",
+            reason="No evidence of birth in the US",
+        )
+    decided = workflow.citizenship_claim_decide(
+        claim_id=claim.pk,
+        actor=world.supervisor2,
+        upheld=False,
+        evidence="Ohio birth index searched: no record under any spelling",
+        reason="No evidence of birth in the US",
+    )
+    assert decided.status == "not_substantiated"
+
+
+def test_justification_spaces_do_not_count(world: World) -> None:
+    _claimed(world)
+    _move(world, "start_vetting")
+    Person.objects.filter(pk="P-1").update(identity_in_review=True)
+    case = _fresh(world.case)
+    with pytest.raises(CaseActionRefused, match="not counting spaces"):
+        workflow.case_transition(
+            case_id=case.pk,
+            name="assign_for_action",
+            actor=world.supervisor,
+            version=case.version,
+            reason="go",
+            justification="a" + " " * 18 + "b",
+        )
+    assert not GuardOverride.objects.exists()

@@ -25,7 +25,13 @@ from immigrationos.csv_cells import cell_neutralise, row_neutralise
         ("\0=1", "'\0=1"),
         ("Maria", "Maria"),
         ("a=b", "a=b"),
-        (" =1", " =1"),
+        # Leading spaces do not hide a formula from a spreadsheet that trims them.
+        (" =1", "' =1"),
+        ("\u00a0+1", "'\u00a0+1"),
+        # A spreadsheet that splits at semicolons would see a formula after each one.
+        ("Ana;=1+1", "Ana;'=1+1"),
+        ("=1;-2", "'=1;'-2"),
+        ("Ocampo-Ruhl;Maria", "Ocampo-Ruhl;Maria"),
         ("", ""),
         ("'=already", "'=already"),
     ],

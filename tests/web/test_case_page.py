@@ -551,6 +551,21 @@ def test_clean_file_is_stored_and_downloadable(
     ]
 
 
+def test_html_uploaded_as_text_downloads_as_text(
+    role_client: Any, world: CaseWorld, data_home: Path, scanner: Path
+) -> None:
+    client = role_client("officer", username="off")
+    page = b"<html><script>alert(1)</script></html>"
+    assert _upload(client, world.case, "notes.html", page, "text/html").status_code == 302
+    attachment = CaseAttachment.objects.get(case=world.case)
+    assert attachment.content_type == "text/plain; charset=utf-8"
+
+    download = client.get(_url("case_attachment_get", world.case, attachment_id=attachment.pk))
+    # The extension follows the bytes, so no program opens the saved file as a page.
+    assert download["Content-Disposition"] == 'attachment; filename="notes.html.txt"'
+    assert download["Content-Type"] == "text/plain; charset=utf-8"
+
+
 def test_without_scanner_file_is_marked_not_scanned(
     role_client: Any, world: CaseWorld, data_home: Path
 ) -> None:

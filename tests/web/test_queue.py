@@ -185,6 +185,24 @@ def test_claim_refusal_htmx_row_alert(world: QueueWorld) -> None:
     assert "already worked by officer1" in text
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_failed_claim_is_audited_as_a_read(world: QueueWorld, htmx: bool) -> None:
+    # The failure page or row shows the person, so it is recorded like any other read.
+    case = case_make(given_name="Auditedperson")
+    headers = HTMX if htmx else {}
+    response = _client(world.officer1).post(
+        f"/cases/{case.pk}/claim/", {"version": case.version + 5}, **headers
+    )
+    assert response.status_code == (200 if htmx else 409)
+    if htmx:
+        assert "Auditedperson" in _text(response)
+    events = _events("case_claim")
+    assert len(events) == 1
+    assert events[0].object_ids == [str(case.pk)]
+    assert events[0].outcome == "failed"
+    assert events[0].purpose == "case_work"
+
+
 def test_claim_without_a_version_is_400(world: QueueWorld) -> None:
     case = case_make()
     response = _client(world.officer1).post(f"/cases/{case.pk}/claim/", {})

@@ -100,6 +100,24 @@ def filename_display(name: str) -> str:
     return kept or "attachment"
 
 
+# The extension a download gets for each accepted type, whatever the uploaded name said.
+EXTENSIONS: dict[str, str] = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", TEXT: ".txt"}
+
+
+def download_name(*, filename: str, content_type: str) -> str:
+    """Return ``filename`` with the extension of the type the file's bytes showed.
+
+    An HTML page uploaded as ``notes.html`` is stored as text, so it downloads as
+    ``notes.html.txt`` and no program opens it as a page.
+    """
+    extension = EXTENSIONS.get(content_type, ".bin")
+    if filename.lower().endswith(extension) or (
+        extension == ".jpg" and filename.lower().endswith(".jpeg")
+    ):
+        return filename
+    return filename + extension
+
+
 def content_type_sniff(head: bytes) -> str | None:
     """Return the binary type that ``head`` (a file's first bytes) starts with, or None."""
     for signature, content_type in _SIGNATURES:

@@ -31,6 +31,7 @@ from immigrationos.cases.models import (
     GuardOverride,
     SourceRecord,
 )
+from immigrationos.cases.workflow import citizenship_claims_for
 from immigrationos.csv_cells import row_neutralise
 
 # The handling line printed at the top and bottom of every PDF page.
@@ -200,9 +201,13 @@ class CaseSummary:
 def case_summary_get(*, case_id: int) -> CaseSummary:
     """Return the case with everything its summary shows. Raises Case.DoesNotExist."""
     case = Case.objects.select_related("person", "office", "assignee").get(pk=case_id)
-    open_claims = CitizenshipClaim.objects.filter(
-        person_id=case.person_id, status=CitizenshipClaim.Status.OPEN
-    ).select_related("recorded_by")
+    # The claims that block enforcement, counted as the safeguards count them: on the person,
+    # on their cases and on persons merged into them.
+    open_claims = (
+        citizenship_claims_for(person_id=case.person_id)
+        .filter(status__in=[CitizenshipClaim.Status.OPEN, CitizenshipClaim.Status.UPHELD])
+        .select_related("recorded_by")
+    )
     return CaseSummary(
         case=case,
         records=list(case.person.records.order_by("event_date", "record_uid")),
@@ -447,21 +452,22 @@ def _history_sections(pdf: FPDF, *, summary: CaseSummary) -> None:
         empty="No notes.",
     )
 
-    _heading(pdf, "Open citizenship claims")
+    _heading(pdf, "Citizenship claims that block enforcement")
     _table(
         pdf,
-        ["Recorded", "By", "Source", "Statement"],
+        ["Recorded", "By", "Status", "Source", "Statement"],
         [
             [
                 _when(claim.recorded_at),
                 claim.recorded_by.get_username(),
+                claim.get_status_display(),
                 claim.source,
                 claim.statement,
             ]
             for claim in summary.open_claims
         ],
-        widths=(30, 24, 40, 86),
-        empty="No open citizenship claims.",
+        widths=(28, 22, 30, 34, 66),
+        empty="No open or upheld citizenship claims.",
     )
 
     _heading(pdf, "Safeguard overrides")

@@ -24,6 +24,7 @@ from immigrationos.cases.models import (
     CaseState,
     IdentityChange,
     Person,
+    PipelineRun,
     ReviewDecision,
     SourceRecord,
 )
@@ -32,7 +33,8 @@ from immigrationos.linkage.ids import derived_person_id
 logger = logging.getLogger(__name__)
 
 # Person fields that a merge or split changes and its reversal restores.
-_PERSON_FLAGS = ("superseded", "merged_into")
+# Person fields a merge or split may change, saved so a reversal restores them exactly.
+_PERSON_FLAGS = ("superseded", "merged_into", "protected", "protection")
 
 
 class IdentityChangeError(CasesError):
@@ -94,6 +96,13 @@ def person_merge(
         change.cases_moved = _cases_move(change, from_id=absorb_id, to_id=keep_id, user=user)
         change.save(update_fields=["cases_moved"])
         Person.objects.filter(person_id=absorb_id).update(superseded=True, merged_into=keep_id)
+        # A protection of either person protects the merged person at once. The next pipeline
+        # run derives it from the records, but no enforcement step may slip in before then.
+        absorbed, kept = persons[absorb_id], persons[keep_id]
+        if absorbed.protected and not kept.protected:
+            Person.objects.filter(person_id=keep_id).update(
+                protected=True, protection=absorbed.protection
+            )
         _change_audit(change, action="person_merge", user=user, request=request)
     logger.info("merged person %s into %s (change %s)", absorb_id, keep_id, change.pk)
     return change
@@ -359,3 +368,33 @@ def _created_person_remove(person_id: str) -> None:
         Person.objects.filter(person_id=person_id).update(superseded=True)
         return
     person.delete()
+
+
+def person_changes_get(*, person_id: str) -> list[IdentityChange]:
+    """Return the merges and splits that involved ``person_id``, newest first."""
+    # NOTE: person ids sit in JSON lists, so this reads and filters every change. Not timed
+    # with more than a few changes.
+    return [
+        change
+        for change in IdentityChange.objects.select_related("changed_by", "reversed_by")
+        if person_id in change.person_ids_before or person_id in change.person_ids_after
+    ]
+
+
+def changes_since_last_load(changes: list[IdentityChange]) -> list[IdentityChange]:
+    """Return the changes made or reversed after the last operational load.
+
+    Status and priority come from the last pipeline run, so such a change is not in them yet.
+    """
+    last_load = (
+        PipelineRun.objects.filter(loaded_at__isnull=False)
+        .order_by("-loaded_at")
+        .values_list("loaded_at", flat=True)
+        .first()
+    )
+    # A reversal always follows its change, so the later of the two is the reversal time.
+    return [
+        change
+        for change in changes
+        if last_load is None or (change.reversed_at or change.changed_at) > last_load
+    ]

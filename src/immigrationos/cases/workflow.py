@@ -25,6 +25,7 @@ from immigrationos.access.roles import user_role_get
 from immigrationos.audit.services import audit_record
 from immigrationos.cases.conf import case_due_working_days
 from immigrationos.cases.errors import CaseActionRefused, CaseVersionConflict
+from immigrationos.cases.merges import changes_since_last_load, person_changes_get
 from immigrationos.cases.models import (
     Case,
     CaseEvent,
@@ -41,6 +42,7 @@ from immigrationos.linkage.settings import LinkageSettings
 from immigrationos.workflow.due import due_on
 from immigrationos.workflow.transitions import (
     CLOSED,
+    JUSTIFICATION_MIN_CHARS,
     ActionCheck,
     CaseFacts,
     Refusal,
@@ -50,6 +52,7 @@ from immigrationos.workflow.transitions import (
     safeguard_refusals,
     transition_get,
     transition_refusals,
+    written_length,
 )
 
 NOTE_MAX_CHARS = 10_000
@@ -87,6 +90,9 @@ def case_facts_get(*, case: Case, actor: User | AnonymousUser | None) -> CaseFac
         min_link_probability=person.min_link_probability,
         link_threshold=LinkageSettings.from_env().link_threshold,
         person_merged_into=person.merged_into,
+        identity_changed_since_run=bool(
+            changes_since_last_load(person_changes_get(person_id=person.pk))
+        ),
     )
 
 
@@ -594,12 +600,21 @@ def citizenship_claim_decide(
     action = "Decide citizenship claim"
     if _role(actor) != SUPERVISOR:
         raise _refuse(action, "role", "only a supervisor may decide a citizenship claim")
-    if not evidence.strip() or not reason.strip():
-        raise _refuse(action, "missing", "name the evidence examined and the reason")
+    if written_length(evidence) < JUSTIFICATION_MIN_CHARS or not reason.strip():
+        raise _refuse(
+            action,
+            "missing",
+            f"name the evidence examined in at least {JUSTIFICATION_MIN_CHARS} characters, "
+            "not counting spaces, and give the reason",
+        )
     with transaction.atomic():
         claim = CitizenshipClaim.objects.select_for_update().get(pk=claim_id)
         if claim.status != CitizenshipClaim.Status.OPEN:
             raise _refuse(action, "decided", f"the claim was already decided ({claim.status})")
+        if claim.recorded_by_id == actor.pk:
+            raise _refuse(
+                action, "own", "a supervisor may not decide a claim they recorded themselves"
+            )
         claim.status = (
             CitizenshipClaim.Status.UPHELD if upheld else CitizenshipClaim.Status.NOT_SUBSTANTIATED
         )

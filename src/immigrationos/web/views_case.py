@@ -429,7 +429,9 @@ def case_attachment_get(
     response = FileResponse(
         path.open("rb"),
         as_attachment=True,
-        filename=attachment.filename,
+        filename=attachment_store.download_name(
+            filename=attachment.filename, content_type=attachment.content_type
+        ),
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -217,7 +217,19 @@ def _action_failed(
     current: Case | None,
 ) -> HttpResponse:
     """Show why an action failed, with the case as it is now and the user's form filled in
-    again (at the current version, so a retry is a deliberate second try)."""
+    again (at the current version, so a retry is a deliberate second try).
+
+    The response shows the case and its person, so the failure is recorded as a read of
+    them, with the HTTP status and never the user's text.
+    """
+    audit_record(
+        request=request,
+        action=f"case_{action.lower()}",
+        object_type="case",
+        object_ids=[str(case_id)],
+        outcome=Outcome.DENIED if status == 403 else Outcome.FAILED,
+        details={"status": status},
+    )
     if current is None:
         current = Case.objects.select_related("office", "assignee").filter(pk=case_id).first()
     data = request.POST.copy()

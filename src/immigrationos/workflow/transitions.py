@@ -165,6 +165,9 @@ class CaseFacts:
     min_link_probability: float | None = None
     link_threshold: float = 0.99
     person_merged_into: str = ""
+    # A reviewer merged or split the person after the last pipeline run, so the status and
+    # priority the case rests on are out of date.
+    identity_changed_since_run: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,11 @@ class ActionCheck:
     def overridable(self) -> bool:
         """Whether a supervisor's justification would lift every refusal."""
         return bool(self.refusals) and all(refusal.overridable for refusal in self.refusals)
+
+
+def written_length(text: str) -> int:
+    """Return the number of characters in ``text`` that are not whitespace."""
+    return sum(not character.isspace() for character in text)
 
 
 def transition_get(name: str) -> Transition:
@@ -242,6 +250,14 @@ def safeguard_refusals(facts: CaseFacts) -> list[Refusal]:
                 f"the identity rests on a link of probability {facts.min_link_probability:.3f}, "
                 f"below the automatic threshold {facts.link_threshold:.3f}",
                 overridable=True,
+            )
+        )
+    if facts.identity_changed_since_run:
+        refusals.append(
+            Refusal(
+                "identity_changed",
+                "a reviewer merged or split the person's records after the last pipeline run, "
+                "so status and priority are out of date until the next run",
             )
         )
     if facts.person_merged_into:
@@ -296,9 +312,10 @@ def override_allowed(
             "override_not_allowed",
             "no override lifts: " + "; ".join(refusal.message for refusal in fixed),
         )
-    if len(justification.strip()) < JUSTIFICATION_MIN_CHARS:
+    if written_length(justification) < JUSTIFICATION_MIN_CHARS:
         return Refusal(
             "justification",
-            f"write a justification of at least {JUSTIFICATION_MIN_CHARS} characters",
+            f"write a justification of at least {JUSTIFICATION_MIN_CHARS} characters, not "
+            "counting spaces",
         )
     return None
