@@ -95,7 +95,7 @@ def role_client(db: None) -> RoleClient:
 
     Each call returns a new django test Client signed in as a fresh user in the group of
     ``role`` and in ``office`` (None for no office), with ``purpose`` chosen (None for none;
-    by default partner_lookup for a partner and case_work for every other role).
+    by default the role's first allowed purpose, case_work for officers).
     The username defaults to ``<role>-<n>``.
     For the partner role the client instead carries a new API token and an X-Purpose header
     on every request, because partners use only the API.
@@ -103,6 +103,7 @@ def role_client(db: None) -> RoleClient:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
+    from immigrationos.access.context import purposes_for
     from immigrationos.access.policy import PARTNER, PURPOSE_SESSION_KEY
     from immigrationos.access.roles import user_role_assign
     from immigrationos.access.tokens import api_token_create
@@ -116,8 +117,8 @@ def role_client(db: None) -> RoleClient:
         username: str | None = None,
     ) -> Any:
         if purpose == "":
-            # Partners may choose only partner_lookup; every other role defaults to case work.
-            purpose = "partner_lookup" if role == PARTNER else "case_work"
+            # The role's first allowed purpose: case work for officers and supervisors.
+            purpose = next(iter(purposes_for(role)))
         username = username or f"{role}-{next(numbers)}"
         user = get_user_model().objects.create_user(username=username, password="pw-tests-1")
         user_role_assign(user=user, role=role, office_code=office)

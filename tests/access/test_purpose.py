@@ -37,15 +37,26 @@ def test_pages_without_purpose_redirect(role_client: Any, offices: Offices) -> N
 
 def test_purpose_page_stores_choice(role_client: Any, offices: Offices) -> None:
     client = role_client("officer", purpose=None)
-    response = client.post("/purpose/", {"purpose": "identity_review", "next": "/persons/PN/"})
+    response = client.post("/purpose/", {"purpose": "data_quality", "next": "/persons/PN/"})
     assert response.status_code == 302
     assert response["Location"] == "/persons/PN/"
-    assert client.session[PURPOSE_SESSION_KEY] == "identity_review"
+    assert client.session[PURPOSE_SESSION_KEY] == "data_quality"
     page = client.get("/persons/PN/")
     assert page.status_code == 200
-    assert "Purpose: identity_review" in page.content.decode()
+    assert "Purpose: data_quality" in page.content.decode()
     event = AuditEvent.objects.get(action="person_view")
-    assert event.purpose == "identity_review"
+    assert event.purpose == "data_quality"
+
+
+def test_officer_may_not_choose_another_roles_purpose(role_client: Any, db: None) -> None:
+    client = role_client("officer", purpose=None)
+    page = client.get("/purpose/").content.decode()
+    assert "Case work" in page
+    assert "Partner lookup" not in page
+    assert "Audit" not in page
+    response = client.post("/purpose/", {"purpose": "partner_lookup"})
+    assert response.status_code == 200
+    assert PURPOSE_SESSION_KEY not in client.session
 
 
 def test_purpose_page_rejects_unknown(role_client: Any, db: None) -> None:

@@ -275,9 +275,16 @@ IMMIGRATIONOS_SIGN_IN_NOTICE = os.environ.get(
     "lead to criminal, civil or administrative penalties. By signing in you consent to "
     "these terms.",
 )
-# Purposes each role may choose; a role not listed may choose any configured purpose. A
-# partner agency's access is limited to the lookups its agreement covers.
+# Purposes each role may choose; a role not listed may choose any configured purpose. Each
+# role is offered only the purposes of its own work, so the audit log's purpose is the real
+# one. A partner agency's access is limited to the lookups its agreement covers.
 IMMIGRATIONOS_ROLE_PURPOSES: dict[str, list[str]] = {
+    "analyst": ["identity_review", "data_quality", "case_work"],
+    "officer": ["case_work", "data_quality"],
+    "supervisor": ["case_work", "supervision", "identity_review", "data_quality"],
+    "auditor": ["audit"],
+    "privacy_officer": ["audit", "data_quality"],
+    "admin": ["audit"],
     "partner": ["partner_lookup"],
 }
 # Break-glass access to another office's cases: minimum justification length (characters)
