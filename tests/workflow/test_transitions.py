@@ -19,7 +19,9 @@ from immigrationos.workflow.transitions import (
     transition_refusals,
 )
 
-OFFICER_FACTS = CaseFacts(state="vetting", actor_role="officer", actor_id=7, assignee_id=7)
+OFFICER_FACTS = CaseFacts(
+    state="vetting", actor_role="officer", actor_id=7, assignee_id=7, person_status="final_order"
+)
 
 
 def _codes(name: str, facts: CaseFacts) -> list[str]:
@@ -90,6 +92,27 @@ def test_each_safeguard_refuses_every_enforcement_transition(
         assert [(r.code, r.overridable) for r in refusals] == [(code, overridable)], name
     # Closing is never blocked by a safeguard: a protected person's case must be closable.
     assert _codes("close_not_removable", facts) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "flags", "code", "overridable"),
+    [
+        ("removal_proceedings", ("appeal_pending",), "order_not_final", False),
+        ("removal_proceedings", ("appeal_period_open",), "order_not_final", False),
+        ("overstay", (), "no_final_order", True),
+        ("", (), "no_final_order", True),
+    ],
+)
+def test_removal_pending_needs_a_final_order(
+    status: str, flags: tuple[str, ...], code: str, overridable: bool
+) -> None:
+    facts = replace(
+        OFFICER_FACTS, state="actioned", person_status=status, person_status_flags=flags
+    )
+    refusals = transition_refusals(transition_get("removal_pending"), facts)
+    assert [(r.code, r.overridable) for r in refusals] == [(code, overridable)]
+    # Recording the action itself does not need one.
+    assert _codes("record_action", replace(facts, state="assigned")) == []
 
 
 def test_link_at_the_threshold_is_not_weak() -> None:

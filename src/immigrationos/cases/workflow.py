@@ -90,6 +90,8 @@ def case_facts_get(*, case: Case, actor: User | AnonymousUser | None) -> CaseFac
         min_link_probability=person.min_link_probability,
         link_threshold=LinkageSettings.from_env().link_threshold,
         person_merged_into=person.merged_into,
+        person_status=person.status,
+        person_status_flags=tuple(str(flag) for flag in person.status_flags or ()),
         identity_changed_since_run=bool(
             changes_since_last_load(person_changes_get(person_id=person.pk))
         ),

@@ -53,6 +53,7 @@ class Transition:
 
     ``reason_required``: the user must say why (the text goes into the case history).
     ``enforcement``: the safeguards apply. ``needs_assignee``: an officer must work the case.
+    ``needs_final_order``: the person's derived status must be a final order of removal.
     """
 
     name: str
@@ -64,6 +65,7 @@ class Transition:
     reason_required: bool = True
     enforcement: bool = False
     needs_assignee: bool = False
+    needs_final_order: bool = False
 
 
 _CLOSABLE = OPEN_STATES
@@ -98,6 +100,7 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
         REMOVAL_PENDING,
         enforcement=True,
         needs_assignee=True,
+        needs_final_order=True,
     ),
     Transition(
         "close_removed",
@@ -168,6 +171,9 @@ class CaseFacts:
     # A reviewer merged or split the person after the last pipeline run, so the status and
     # priority the case rests on are out of date.
     identity_changed_since_run: bool = False
+    # The person's derived status and its flags, for transitions that need a final order.
+    person_status: str = ""
+    person_status_flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -286,9 +292,44 @@ def transition_refusals(transition: Transition, facts: CaseFacts) -> list[Refusa
                 "no officer works this case; claim it or have a supervisor assign it",
             )
         )
+    if transition.needs_final_order:
+        refusals.extend(final_order_refusals(facts))
     if transition.enforcement:
         refusals.extend(safeguard_refusals(facts))
     return refusals
+
+
+# Status flags that mean an order exists but is not final (8 CFR 1241.1): an appeal is
+# pending, or the 30 days to file one have not run out.
+ORDER_NOT_FINAL_FLAGS: Final = frozenset({"appeal_pending", "appeal_period_open"})
+
+
+def final_order_refusals(facts: CaseFacts) -> list[Refusal]:
+    """Return why the records do not show a final order of removal, if they do not.
+
+    An order under appeal, or still open to one, is not final, and no override lifts that.
+    Any other status may lag a court's order, so a supervisor may override with the order's
+    details in the justification.
+    """
+    if facts.person_status == "final_order":
+        return []
+    pending = sorted(ORDER_NOT_FINAL_FLAGS & set(facts.person_status_flags))
+    status = (facts.person_status or "unknown").replace("_", " ")
+    if pending:
+        flags = ", ".join(flag.replace("_", " ") for flag in pending)
+        return [
+            Refusal(
+                "order_not_final",
+                f"the removal order is not final ({flags}); removal waits for the appeal",
+            )
+        ]
+    return [
+        Refusal(
+            "no_final_order",
+            f"the records show no final order of removal (status {status})",
+            overridable=True,
+        )
+    ]
 
 
 def actions_check(facts: CaseFacts) -> list[ActionCheck]:
