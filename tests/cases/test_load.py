@@ -221,3 +221,32 @@ def test_load_rebuilds_dropped_indexes(
     assert SourceRecord.objects.count() == 9
     assert indexes_after == indexes_before
     assert "record_passport_idx" in indexes_after
+
+
+def test_upheld_citizenship_claim_survives_a_reload(loaded: Any, tmp_path: Path) -> None:
+    from django.contrib.auth import get_user_model
+
+    from immigrationos.cases.models import CitizenshipClaim
+
+    supervisor = get_user_model().objects.create_user(username="super", password="x")
+    now = Case.objects.get(person_id="P2").opened_at
+    CitizenshipClaim.objects.create(
+        person_id="P2",
+        status=CitizenshipClaim.Status.UPHELD,
+        source="counsel",
+        statement="born in Texas",
+        recorded_by=supervisor,
+        recorded_at=now,
+        decided_by=supervisor,
+        decided_at=now,
+        evidence="Texas birth certificate, verified with the state registrar",
+    )
+
+    _reload(tmp_path / "second", base_staging(), "run-test-2")
+
+    # The sources still rank P2 tier 1, but the supervisor's finding wins.
+    person = Person.objects.get(person_id="P2")
+    assert (person.protected, person.protection, person.tier) == (True, "citizen", None)
+    case = Case.objects.get(person_id="P2")
+    assert case.tier is None
+    assert "person is protected (citizen)" in case.events.latest("id").reason

@@ -327,7 +327,8 @@ def test_upheld_claim_blocks_for_good_and_proposes_closing(world: World) -> None
             reason="go",
             justification=JUSTIFICATION,
         )
-    assert [r.code for r in refused.value.refusals] == ["citizenship_upheld"]
+    # The person is now protected as a citizen as well.
+    assert [r.code for r in refused.value.refusals] == ["protected", "citizenship_upheld"]
     proposal = CaseProposal.objects.get(case=case)
     assert (proposal.kind, proposal.status) == ("close_not_removable", "pending")
 
@@ -560,3 +561,23 @@ def test_justification_spaces_do_not_count(world: World) -> None:
             justification="a" + " " * 18 + "b",
         )
     assert not GuardOverride.objects.exists()
+
+
+def test_upheld_claim_protects_the_person_and_clears_its_messages(world: World) -> None:
+    _claimed(world)
+    claim = workflow.citizenship_claim_record(
+        person_id="P-1", actor=world.analyst, source="the person", statement="born in Ohio"
+    )
+    assert Notification.objects.filter(kind="citizenship", read_at__isnull=True).count() == 2
+    workflow.citizenship_claim_decide(
+        claim_id=claim.pk,
+        actor=world.supervisor,
+        upheld=True,
+        evidence="Ohio birth certificate verified with the state registrar",
+        reason="Born in the United States",
+    )
+    person = Person.objects.get(pk="P-1")
+    assert (person.protected, person.protection, person.tier) == (True, "citizen", None)
+    # The supervisors' "to decide" messages are read; the officer hears of the decision.
+    unread = Notification.objects.filter(kind="citizenship", read_at__isnull=True)
+    assert [(n.user.username, "decided" in n.text) for n in unread] == [("officer1", True)]

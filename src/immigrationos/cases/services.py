@@ -18,6 +18,7 @@ from immigrationos.cases.cases_open import CaseCounts, cases_sync
 from immigrationos.cases.conf import case_open_max_tier
 from immigrationos.cases.models import PipelineRun
 from immigrationos.cases.review_queue import review_weights_load
+from immigrationos.cases.workflow import UPHELD_PROTECTION, upheld_person_ids
 from immigrationos.progress import Progress
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,15 @@ def operational_store_load(
             con, "SELECT * FROM pipeline_runs WHERE run_id = ?", [run_id]
         )
 
+    # A supervisor's upheld citizenship claim outranks what the sources show: the person is
+    # protected, has no tier and gets no case.
+    for person_id in upheld_person_ids() & priorities.keys():
+        priorities[person_id] = {
+            **priorities[person_id],
+            "protected": True,
+            "protection": UPHELD_PROTECTION,
+            "tier": None,
+        }
     in_review = snapshot.review_person_ids(reviews, records)
     values = {
         person.person_id: writers.person_values(

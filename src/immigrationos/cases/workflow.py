@@ -37,6 +37,7 @@ from immigrationos.cases.models import (
     GuardOverride,
     Notification,
     OfficeMembership,
+    Person,
 )
 from immigrationos.linkage.settings import LinkageSettings
 from immigrationos.workflow.due import due_on
@@ -469,6 +470,14 @@ def case_priority_review_set(
             reason=reason.strip(),
             data={"flagged": flagged},
         )
+        state = "flagged for priority review" if flagged else "priority review cleared"
+        notify_case_people(
+            case,
+            kind=Notification.Kind.WATCHED,
+            text=f"case {case.pk} {state} by {actor.get_username()}",
+            now=now,
+            exclude=actor,
+        )
         _audit(
             request,
             action="case_priority_review",
@@ -625,6 +634,14 @@ def citizenship_claim_decide(
         claim.evidence = evidence.strip()
         claim.decision_reason = reason.strip()
         claim.save()
+        if upheld:
+            upheld_claims_apply(person_ids=[claim.person_id])
+        # The supervisors' "claim to decide" messages are done with.
+        Notification.objects.filter(
+            kind=Notification.Kind.CITIZENSHIP,
+            read_at__isnull=True,
+            case__person_id=claim.person_id,
+        ).update(read_at=now)
         cases = Case.objects.select_for_update().filter(person_id=claim.person_id)
         for case in cases.exclude(state=CLOSED).select_related("person"):
             _case_save(case, now=now, fields={})
@@ -645,7 +662,14 @@ def citizenship_claim_decide(
                     origin=f"citizenship_claim:{claim.pk}",
                     now=now,
                 )
-            watchers_notify(case, actor=actor, now=now, what="citizenship claim decided")
+            notify_case_people(
+                case,
+                kind=Notification.Kind.CITIZENSHIP,
+                text=f"case {case.pk}: citizenship claim {claim.pk} decided: "
+                f"{claim.get_status_display()}",
+                now=now,
+                exclude=actor,
+            )
         audit_record(
             request=request,
             action="citizenship_claim_decide",
@@ -655,6 +679,46 @@ def citizenship_claim_decide(
             details={"claim_id": claim.pk, "status": claim.status},
         )
     return claim
+
+
+UPHELD_PROTECTION = "citizen"
+
+
+def upheld_person_ids() -> set[str]:
+    """Return the persons a supervisor found to be citizens by upholding a claim.
+
+    A claim on a person later merged into another counts for the surviving person too.
+    """
+    claims = CitizenshipClaim.objects.filter(status=CitizenshipClaim.Status.UPHELD)
+    upheld = set(claims.values_list("person_id", flat=True))
+    upheld |= set(claims.exclude(case=None).values_list("case__person_id", flat=True))
+    return upheld | _merged_into(upheld)
+
+
+def _merged_into(person_ids: set[str]) -> set[str]:
+    return set(
+        Person.objects.filter(person_id__in=person_ids)
+        .exclude(merged_into="")
+        .values_list("merged_into", flat=True)
+    )
+
+
+def upheld_claims_apply(*, person_ids: Iterable[str] | None = None) -> int:
+    """Protect as citizens the persons whose citizenship claim a supervisor upheld.
+
+    The pipeline derives status from source records, which may not show the citizenship a
+    supervisor found, so after each operational load (and at the decision) the upheld
+    claims are applied again: the person is protected, with no priority tier. ``person_ids``
+    limits it to those persons. Returns how many persons it changed.
+    """
+    upheld = upheld_person_ids()
+    if person_ids is not None:
+        upheld &= set(person_ids) | _merged_into(set(person_ids))
+    return (
+        Person.objects.filter(person_id__in=upheld)
+        .exclude(protected=True, protection=UPHELD_PROTECTION, tier__isnull=True)
+        .update(protected=True, protection=UPHELD_PROTECTION, tier=None)
+    )
 
 
 # --- proposals ----------------------------------------------------------------------------
@@ -768,6 +832,9 @@ def proposal_decide(
         proposal.decided_at = now
         proposal.decision_reason = reason.strip()
         proposal.save()
+        Notification.objects.filter(
+            kind=Notification.Kind.PROPOSAL, read_at__isnull=True, case_id=proposal.case_id
+        ).update(read_at=now)
         # Other proposals on a case that is now closed no longer apply.
         if accept and proposal.to_state == CLOSED:
             CaseProposal.objects.filter(
@@ -894,11 +961,15 @@ def watchers_notify(case: Case, *, actor: User | None, now: datetime, what: str)
     )
 
 
-def notify_case_people(case: Case, *, kind: str, text: str, now: datetime) -> int:
-    """Tell the case's officer and its watchers about a change nobody in the office made."""
+def notify_case_people(
+    case: Case, *, kind: str, text: str, now: datetime, exclude: User | None = None
+) -> int:
+    """Tell the case's officer and its watchers, except ``exclude``, about a change."""
     recipients = list(User.objects.filter(pk__in=case.watchers.values("user_id")))
     if case.assignee is not None:
         recipients.append(case.assignee)
+    if exclude is not None:
+        recipients = [user for user in recipients if user.pk != exclude.pk]
     return _notify(recipients, kind=kind, case=case, text=text, now=now)
 
 

@@ -24,6 +24,7 @@ from immigrationos.cases import selectors
 from immigrationos.cases.merges import person_alias_resolve
 from immigrationos.cases.models import Person
 from immigrationos.cases.relations import person_relations_get, relations_visible
+from immigrationos.cases.workflow import citizenship_claims_for
 from immigrationos.web.forms import CaseFilterForm, SearchForm
 
 
@@ -164,7 +165,15 @@ def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
         relations=relations,
         visible_person_ids=persons_in_scope(person_ids=related_ids, access=access),
     )
+    claims = list(
+        citizenship_claims_for(person_id=person_id)
+        .select_related("recorded_by", "decided_by")
+        .order_by("-recorded_at", "-id")
+    )
     context = {
+        "claims": claims,
+        "claims_open": [claim for claim in claims if claim.status == "open"],
+        "claims_upheld": [claim for claim in claims if claim.status == "upheld"],
         "detail": shown,
         "cases_hidden": len(detail.cases) - len(cases),
         "related": related,
