@@ -69,7 +69,15 @@ def test_dashboard_counts(officer_client: Any, loaded: Any) -> None:
     assert "run-test-1" in text
     assert "link" in text  # a stage timing of the last run
     assert response.context["dashboard"].persons_total == 5
+    # The officer works NYC: the LOS case is not counted.
+    assert dict(response.context["dashboard"].cases_by_state) == {"lead": 1}
+    assert "Cases by state, your office (NYC)" in text
+
+
+def test_dashboard_counts_every_office_for_analysts(role_client: Any, loaded: Any) -> None:
+    response = role_client("analyst", office=None).get("/")
     assert dict(response.context["dashboard"].cases_by_state) == {"lead": 2}
+    assert "Cases by state, all offices" in response.content.decode()
 
 
 def test_search_page_lists_person(officer_client: Any, loaded: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -58,13 +59,20 @@ class Dashboard:
     last_run_timings: list[tuple[str, float]]
 
 
-def dashboard_get() -> Dashboard:
-    """Return persons by status and tier, cases by state and the latest pipeline run."""
+def dashboard_get(*, office_codes: Iterable[str] | None = None) -> Dashboard:
+    """Return persons by status and tier, cases by state and the latest pipeline run.
+
+    ``office_codes`` limits the case counts to those offices (None: every office), so an
+    office-scoped user sees the counts of the cases they can open.
+    """
     by_status = (
         Person.objects.values_list("status").annotate(n=Count("person_id")).order_by("status")
     )
     by_tier = Person.objects.values_list("tier").annotate(n=Count("person_id")).order_by("tier")
-    by_state = Case.objects.values_list("state").annotate(n=Count("id")).order_by("state")
+    cases = Case.objects.all()
+    if office_codes is not None:
+        cases = cases.filter(office_id__in=sorted(office_codes))
+    by_state = cases.values_list("state").annotate(n=Count("id")).order_by("state")
     last_run = PipelineRun.objects.order_by("-started_at").first()
     timings = (
         [(name, float(seconds)) for name, seconds in last_run.timings.items()] if last_run else []

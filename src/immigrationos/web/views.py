@@ -57,7 +57,10 @@ def _access(request: HttpRequest) -> AccessContext:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/dashboard.html", {"dashboard": selectors.dashboard_get()})
+    access = _access(request)
+    offices = sorted(access.office_codes) if access.office_scoped else None
+    context = {"dashboard": selectors.dashboard_get(office_codes=offices), "offices": offices}
+    return render(request, "web/dashboard.html", context)
 
 
 @require_GET
