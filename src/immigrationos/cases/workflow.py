@@ -131,7 +131,7 @@ def _version_check(case: Case, version: int | None) -> None:
 
 
 def _case_save(case: Case, *, now: datetime, fields: Mapping[str, Any]) -> None:
-    """Write ``fields`` and bump the version, only if nobody wrote in between."""
+    """Write ``fields`` and bump the version, only if no other write came in between."""
     updated = Case.objects.filter(pk=case.pk, version=case.version).update(
         **fields, updated_at=now, version=F("version") + 1
     )
@@ -245,8 +245,8 @@ def case_transition(
                 refusals, actor_role=facts.actor_role, justification=justification
             )
             if rejected is not None:
-                # A refusal no override lifts speaks for itself; otherwise say why the
-                # override itself was not accepted.
+                # A refusal that no override lifts is reason enough. Otherwise the message
+                # gives why the override itself was not accepted.
                 shown = others if others else [rejected]
                 raise CaseActionRefused(shown, action=transition.label)
             override, refusals = safeguards, others
@@ -388,7 +388,7 @@ def case_assign(
     request: HttpRequest | None = None,
     now: datetime | None = None,
 ) -> Case:
-    """A supervisor gives the case to an officer or supervisor of the case's office."""
+    """Assign the case to an officer or supervisor of its office; only a supervisor may."""
     now = _now(now)
     with transaction.atomic():
         case = _case_locked(case_id)
@@ -449,7 +449,7 @@ def case_priority_review_set(
     request: HttpRequest | None = None,
     now: datetime | None = None,
 ) -> Case:
-    """A supervisor flags a case for a second look at its priority, or clears the flag."""
+    """Flag a case for a second look at its priority, or clear the flag (supervisors only)."""
     now = _now(now)
     with transaction.atomic():
         case = _case_locked(case_id)
@@ -602,7 +602,7 @@ def citizenship_claim_decide(
     request: HttpRequest | None = None,
     now: datetime | None = None,
 ) -> CitizenshipClaim:
-    """A supervisor decides an open claim, naming the evidence examined.
+    """Decide an open claim as a supervisor, naming the evidence examined.
 
     Upheld: enforcement stays refused for good, and each open case gets a proposal to close
     it as not removable. Not substantiated: the claim no longer blocks.
@@ -888,7 +888,7 @@ def override_review(
 def cases_escalate(*, today: date | None = None, now: datetime | None = None) -> int:
     """Escalate each open case past its due day, once per state, to its office's supervisors.
 
-    The case's officer is told too. Returns how many cases were escalated.
+    The case's officer is notified too. Returns how many cases were escalated.
     """
     now = _now(now)
     today = today if today is not None else timezone.localdate(now)

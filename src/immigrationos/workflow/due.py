@@ -29,5 +29,5 @@ def due_on(*, state: str, entered: date, working_days: Mapping[str, int]) -> dat
 
 
 def is_overdue(*, due: date | None, today: date) -> bool:
-    """A case is overdue from the day after its due day."""
+    """Return whether a case is overdue: from the day after its due day."""
     return due is not None and today > due

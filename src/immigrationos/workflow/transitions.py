@@ -1,7 +1,7 @@
 """The case states, the transitions between them, and the safeguards that refuse them.
 
-Every change of a case's state is one of ``TRANSITIONS``. ``transition_refusals`` says why a
-transition may not be made now; the case page lists the same refusals beside each action,
+Every change of a case's state is one of ``TRANSITIONS``. ``transition_refusals`` returns why
+a transition may not be made now; the case page lists the same refusals beside each action,
 so what a user sees is what the service enforces.
 
 Enforcement transitions (assign for action, record the action, removal pending) are refused
@@ -153,7 +153,7 @@ TRANSITIONS_BY_NAME: Final = {transition.name: transition for transition in TRAN
 
 @dataclass(frozen=True)
 class CaseFacts:
-    """What the safeguards look at, read from the case, its person and the actor."""
+    """The facts the safeguards check, read from the case, its person and the actor."""
 
     state: str
     actor_role: str
@@ -178,7 +178,7 @@ class CaseFacts:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a transition may not be made now; ``code`` is stable for tests and logs."""
+    """A reason a transition may not be made now; ``code`` is stable for tests and logs."""
 
     code: str
     message: str
