@@ -96,8 +96,6 @@ def test_partner_read_accounted_as_disclosure(offices: Offices) -> None:
 def test_staff_read_not_a_disclosure(role_client: Any, offices: Offices) -> None:
     from immigrationos.privacy.models import Disclosure
 
-    response = role_client("officer").get(
-        "/api/v1/persons/PN", headers={"X-Purpose": "case_work"}
-    )
+    response = role_client("officer").get("/api/v1/persons/PN", headers={"X-Purpose": "case_work"})
     assert response.status_code == 200
     assert not Disclosure.objects.exists()

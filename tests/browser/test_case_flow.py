@@ -54,6 +54,20 @@ def _world() -> int:
     return case.pk
 
 
+def _focused_description(page: Any) -> str:
+    """Return "<tag> in #case-actions" or "<tag> outside" for the focused element."""
+    description: str = page.evaluate(
+        """() => {
+            const element = document.activeElement;
+            const inside = element && element.closest('#case-actions');
+            return `${element ? element.tagName.toLowerCase() : 'none'} `
+                + (inside ? 'in #case-actions' : 'outside')
+                + ` (${element ? element.textContent.trim().slice(0, 40) : ''})`;
+        }"""
+    )
+    return description
+
+
 def test_case_from_search_to_closure(live_server: Any, browser_page: Any) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
@@ -91,14 +105,28 @@ def test_case_from_search_to_closure(live_server: Any, browser_page: Any) -> Non
     # Start vetting, then assign the case for action with a reason.
     page.get_by_role("button", name="Start vetting").click()
     expect(state).to_contain_text("Vetting")
-    page.get_by_label("Reason (Assign for action)").fill("Identity and status confirmed.")
+    # The pressed button was swapped out, so the focus moves to the panel's notice, and Tab
+    # goes on to the panel's next control instead of starting again at the top of the page.
+    notice = page.locator("#case-actions .notice")
+    expect(notice).to_be_focused()
+    reached: list[str] = []
+    for _press in range(4):
+        page.keyboard.press("Tab")
+        reached.append(_focused_description(page))
+        if reached[-1].startswith("button in #case-actions"):
+            break
+    assert reached[-1].startswith("button in #case-actions"), reached
+    assert all(" in #case-actions " in place for place in reached), reached
+    page.get_by_label("Reason for “Assign for action” (required)").fill(
+        "Identity and status confirmed."
+    )
     page.get_by_role("button", name="Assign for action").click()
     expect(state).to_contain_text("Assigned")
 
     # A claim of citizenship is recorded: the next enforcement step is refused, and the page
     # shows why.
     page.get_by_label(re.compile("^How the claim was made")).fill("The person, by telephone")
-    page.get_by_label("What was claimed").fill("Says she was born in El Paso, Texas.")
+    page.get_by_label("What was claimed (required)").fill("Says she was born in El Paso, Texas.")
     page.get_by_role("button", name="Record the claim").click()
     actions = page.locator("#case-actions")
     refused = actions.get_by_role("listitem").filter(has_text="Record the action taken")
@@ -107,7 +135,9 @@ def test_case_from_search_to_closure(live_server: Any, browser_page: Any) -> Non
     expect(actions.get_by_role("button", name="Record the action taken")).to_have_count(0)
 
     # Close the case with a reason.
-    page.get_by_label("Reason (Close: not removable)").fill("Citizenship claim to be verified.")
+    page.get_by_label("Reason for “Close: not removable” (required)").fill(
+        "Citizenship claim to be verified."
+    )
     page.get_by_role("button", name="Close: not removable").click()
     expect(state).to_contain_text("Closed")
     expect(state).to_contain_text("Not removable")

@@ -58,9 +58,18 @@ def test_claim_and_release_swap_the_row(live_server: Any, browser_page: Any) -> 
     expect(row.get_by_role("button", name="Release")).to_be_visible()
     expect(page).to_have_url(f"{live_server.url}/queue/")
     assert Case.objects.get(pk=case.pk).assignee_id == world.officer1.pk
+    # "My cases" and its count are refreshed out of band, without a reload.
+    expect(page.locator("#mine-count")).to_contain_text("1 open case assigned to you")
+    mine_row = page.locator(f"#mine-rows > #mine-case-row-{case.pk}")
+    expect(mine_row).to_contain_text("Browserperson")
+    expect(page.locator(f"#office-rows > tr#mine-case-row-{case.pk}")).to_have_count(0)
+    expect(page.locator("template")).to_have_count(0)
+    expect(row.get_by_role("status")).to_be_focused()
 
     # The swapped row carries the new version, so releasing from it is not a conflict.
     row.get_by_role("button", name="Release").click()
     expect(row).to_contain_text("released to the office queue")
     expect(row.get_by_role("button", name="Claim")).to_be_visible()
     assert Case.objects.get(pk=case.pk).assignee_id is None
+    expect(page.locator("#mine-count")).to_contain_text("0 open cases assigned to you")
+    expect(page.locator(f"#mine-case-row-{case.pk}")).to_have_count(0)

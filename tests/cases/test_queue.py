@@ -220,15 +220,18 @@ def test_bulk_assign_and_flag(world: QueueWorld) -> None:
     assert Notification.objects.filter(user=world.officer2, kind="assigned").count() == 1
 
     second.refresh_from_db()
-    no_reason = cases_bulk_apply(
-        targets=[BulkTarget(second.pk, second.version)],
-        action="priority_review",
-        actor=world.super1,
-        reason=" ",
-        assignee=None,
-        case_visible=lambda case_id: True,
-    )
-    assert [r.outcome for r in no_reason] == ["refused"]
+    # A missing reason rejects the whole request before any case, like a missing officer.
+    with pytest.raises(ValueError, match="a reason is required"):
+        cases_bulk_apply(
+            targets=[BulkTarget(second.pk, second.version)],
+            action="priority_review",
+            actor=world.super1,
+            reason=" ",
+            assignee=None,
+            case_visible=lambda case_id: True,
+        )
+    second.refresh_from_db()
+    assert second.priority_review is False
     flagged = cases_bulk_apply(
         targets=[BulkTarget(second.pk, second.version)],
         action="priority_review",

@@ -15,6 +15,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from immigrationos.audit.models import AuditEvent
 from immigrationos.cases import workflow
@@ -786,3 +787,100 @@ def test_scan_command_without_path_is_a_configuration_error(
         attachment_scan_command()
     monkeypatch.setenv("IMMIGRATIONOS_ATTACHMENT_SCAN_COMMAND", "scan {path}")
     assert attachment_scan_command() == ["scan", "{path}"]
+
+
+def test_attachment_event_names_the_file(
+    role_client: Any, world: CaseWorld, data_home: Path, scanner: Path
+) -> None:
+    client = role_client("officer", username="off")
+    response = _upload(client, world.case, "../I-94\u202eexe.pdf", PDF_BYTES, "application/pdf")
+    assert response.status_code == 302
+
+    reasons = list(world.case.events.filter(kind="attachment").values_list("reason", flat=True))
+    assert reasons == ["attachment added: I-94exe.pdf"]
+    page = client.get(_url("case", world.case)).content.decode()
+    history = page[page.index('id="case-history"') :]
+    assert "attachment added: I-94exe.pdf" in history
+
+
+def test_same_file_twice_is_refused(
+    role_client: Any, world: CaseWorld, data_home: Path, scanner: Path
+) -> None:
+    client = role_client("officer", username="off")
+    assert _upload(client, world.case, "i94.pdf", PDF_BYTES, "application/pdf").status_code == 302
+    first = CaseAttachment.objects.get(case=world.case)
+    added_on = timezone.localdate(first.uploaded_at).isoformat()
+
+    again = _upload(client, world.case, "copy.pdf", PDF_BYTES, "application/pdf")
+
+    assert again.status_code == 422
+    text = again.content.decode()
+    assert f"this file is already attached as i94.pdf on {added_on}" in text
+    assert list(CaseAttachment.objects.filter(case=world.case)) == [first]
+    assert world.case.events.filter(kind="attachment").count() == 1
+
+
+def test_upheld_claim_proposal_reads_as_words(role_client: Any, world: CaseWorld) -> None:
+    supervisor = role_client("supervisor", username="sup")
+    role_client("officer", username="off")
+    claim = workflow.citizenship_claim_record(
+        person_id="PC-1", actor=_user("off"), source="counsel", statement="citizen by birth"
+    )
+    workflow.citizenship_claim_decide(
+        claim_id=claim.pk,
+        actor=_user("sup"),
+        upheld=True,
+        evidence="Texas birth certificate 1990-123 checked with the registry",
+        reason="Birth record found.",
+    )
+
+    page = supervisor.get(_url("case", world.case)).content.decode()
+    proposals = page[page.index('id="case-proposals"') : page.index('id="case-citizenship"')]
+
+    assert f"raised when supervisor sup upheld citizenship claim {claim.pk}" in proposals
+    assert f"Evidence: citizenship claim {claim.pk}" in proposals
+    assert "citizenship_claim:" not in proposals
+    assert "citizenship_claim_id" not in proposals
+
+
+def test_status_proposal_reads_as_words(role_client: Any, world: CaseWorld) -> None:
+    client = role_client("officer", username="off")
+    proposal = workflow.proposal_raise(
+        case=world.case,
+        transition="close_self_departed",
+        reason="status departed",
+        evidence={
+            "status": "departed",
+            "rule_id": "departure_recorded",
+            "records": ["departures:D-1", "arrivals:A-1"],
+        },
+        origin="status:departed:2026-11-30",
+        now=OPENED,
+    )
+    assert proposal is not None
+
+    page = client.get(_url("case", world.case)).content.decode()
+    proposals = page[page.index('id="case-proposals"') : page.index('id="case-citizenship"')]
+
+    assert "raised by the pipeline when the person&#x27;s status became departed on 2026-11-30" in (
+        proposals
+    )
+    assert (
+        "Evidence: status departed since 2026-11-30 by rule departure_recorded, "
+        "records: departures:D-1, arrivals:A-1"
+    ) in proposals
+    assert "status:departed" not in proposals
+
+
+def test_equal_links_mark_no_weakest(role_client: Any, world: CaseWorld) -> None:
+    SourceRecord.objects.filter(person=world.person).update(match_probability=1.0)
+    page = role_client("officer", username="off").get(_url("case", world.case)).content.decode()
+    assert "1.000" in page
+    assert "weakest link" not in page
+
+
+def test_differing_links_mark_the_weakest(role_client: Any, world: CaseWorld) -> None:
+    SourceRecord.objects.filter(record_uid="visas:V-1").update(match_probability=0.995)
+    page = role_client("officer", username="off").get(_url("case", world.case)).content.decode()
+    assert page.count("! weakest link") == 1
+    assert "weakest link, below the automatic threshold" not in page

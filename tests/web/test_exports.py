@@ -385,3 +385,37 @@ def test_export_links_on_pages(role_client: Any, sample: Sample) -> None:
     assert f'href="/cases/{sample.jiri_case}/summary.pdf"' in case_page
     list_page = client.get("/cases/?state=lead&tier=2").content.decode()
     assert 'href="/cases/export.csv?state=lead&amp;tier=2"' in list_page
+
+
+def test_summary_pdf_uses_state_and_transition_labels(role_client: Any, sample: Sample) -> None:
+    case = Case.objects.get(pk=sample.jiri_case)
+    CaseEvent.objects.create(
+        case=case,
+        actor=None,
+        at=AT,
+        from_state="assigned",
+        to_state="removal_pending",
+        reason="Removal order served",
+        kind=CaseEventKind.TRANSITION,
+    )
+    text = _pdf_text(role_client("officer").get(f"/cases/{case.pk}/summary.pdf").content)
+
+    assert "Removal pending" in text
+    assert "removal_pending" not in text
+    assert "removal_ pending" not in text
+    assert "Assign for action" in text
+    assert "assign_for_action" not in text
+
+
+def test_summary_pdf_heading_not_stranded_at_page_foot() -> None:
+    pdf = exports._SummaryDocument(title="test")
+    pdf.add_page()
+    # Leave room for the heading alone, not for the lines that follow it.
+    pdf.set_y(pdf.h - pdf.b_margin - 12)
+    exports._heading(pdf, "Notes")
+    assert pdf.page_no() == 2
+
+    roomy = exports._SummaryDocument(title="test")
+    roomy.add_page()
+    exports._heading(roomy, "Notes")
+    assert roomy.page_no() == 1

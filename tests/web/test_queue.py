@@ -496,3 +496,150 @@ def test_overrides_closed_to_officers(world: QueueWorld) -> None:
     client = _client(world.officer1)
     assert client.get("/overrides/").status_code == 403
     assert client.post(f"/overrides/{override.pk}/review/", {"note": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("action", ["priority_review", "close_deprioritised"])
+def test_bulk_without_a_reason_changes_nothing(world: QueueWorld, action: str) -> None:
+    first = case_make()
+    second = case_make()
+    selected = [f"{first.pk}:{first.version}", f"{second.pk}:{second.version}"]
+    response = _client(world.super1).post(
+        "/cases/bulk/", {"action": action, "reason": "   ", "case": selected}
+    )
+    text = _text(response)
+    assert response.status_code == 400
+    assert "Nothing was changed" in text
+    assert "a reason is required to flag or close cases" in text
+    # No row ran, so no row reports a refusal.
+    assert "Refused" not in text
+    # The form comes back with the action chosen and the same cases selected.
+    assert f'<option value="{action}" selected>' in text
+    for value in selected:
+        assert f'<input type="hidden" name="case" value="{value}">' in text
+    for case in (first, second):
+        current = Case.objects.get(pk=case.pk)
+        assert current.state == "lead"
+        assert current.priority_review is False
+        assert current.version == case.version
+
+
+def test_bulk_result_shows_state_labels(world: QueueWorld) -> None:
+    case = case_make()
+    response = _client(world.super1).post(
+        "/cases/bulk/",
+        {
+            "action": "close_deprioritised",
+            "reason": "below current priorities",
+            "case": [f"{case.pk}:{case.version}"],
+        },
+    )
+    text = _text(response)
+    assert response.status_code == 200
+    assert "<td>Closed <small>(version" in text
+    assert "<td>closed <small>" not in text
+
+
+# --- proposals waiting ----------------------------------------------------------------------
+
+
+def _proposal(case: Case, reason: str) -> Any:
+    proposal = workflow.proposal_raise(
+        case=case,
+        transition="close_self_departed",
+        reason=reason,
+        evidence={"record_uids": ["departures:D-1"]},
+        origin=f"test:{case.pk}",
+        now=timezone.now(),
+    )
+    assert proposal is not None
+    return proposal
+
+
+def test_queue_lists_proposals_in_scope(world: QueueWorld) -> None:
+    mine = _proposal(case_make(assignee=world.officer1), "departure for mine")
+    unassigned = _proposal(case_make(), "departure for unassigned")
+    colleague = _proposal(case_make(assignee=world.officer2), "departure for colleague")
+    far = _proposal(case_make(office="LOS"), "departure far away")
+
+    officer_text = _text(_client(world.officer1).get("/queue/"))
+    supervisor_text = _text(_client(world.super1).get("/queue/"))
+
+    assert "Proposals waiting" in officer_text
+    assert "departure for mine" in officer_text
+    assert "departure for unassigned" in officer_text
+    assert "departure for colleague" not in officer_text
+    assert "departure far away" not in officer_text
+    assert f'href="/cases/{mine.case_id}/#proposal-{mine.pk}"' in officer_text
+    assert "Close: self-departed" in officer_text
+    assert "departure for colleague" in supervisor_text
+    assert "departure far away" not in supervisor_text
+    assert f'href="/cases/{far.case_id}/' not in supervisor_text
+    # The page stays one read event, and it names the cases of the listed proposals.
+    events = _events("queue_view")
+    assert len(events) == 2
+    assert str(colleague.case_id) not in events[0].object_ids
+    assert str(unassigned.case_id) in events[0].object_ids
+    assert str(colleague.case_id) in events[1].object_ids
+
+
+def test_queue_omits_decided_proposals(world: QueueWorld) -> None:
+    proposal = _proposal(case_make(), "departure already decided")
+    proposal.status = "rejected"
+    proposal.save(update_fields=["status"])
+    text = _text(_client(world.officer1).get("/queue/"))
+    assert "departure already decided" not in text
+    assert "0 proposals from the pipeline" in text
+
+
+def test_claim_with_htmx_refreshes_my_cases(world: QueueWorld) -> None:
+    case = case_make(given_name="Oobperson")
+    other = case_make(given_name="Stayperson")
+    response = _client(world.officer1).post(
+        f"/cases/{case.pk}/claim/", {"version": case.version, "next": "/queue/"}, **HTMX
+    )
+    text = _text(response)
+
+    assert response.status_code == 200
+    assert f'id="case-row-{case.pk}"' in text
+    assert '<p id="mine-count" hx-swap-oob="true">1 open case assigned to you' in text
+    assert (
+        '<p id="office-count" hx-swap-oob="true">Unassigned open cases matching the filters: 1,'
+        in (text)
+    )
+    mine = text[text.index('<tbody id="mine-rows" hx-swap-oob="true">') :]
+    assert f'id="mine-case-row-{case.pk}"' in mine
+    assert f'hx-target="#mine-case-row-{case.pk}"' in mine
+    # The office table contains the swapped row itself, so it is not refreshed.
+    assert 'id="office-rows"' not in text
+    assert f"case-row-{other.pk}" not in text
+    # The refreshed table names persons, so it is recorded as a read of the queue.
+    reads = _events("queue_view")
+    assert len(reads) == 1
+    assert reads[0].object_ids == [str(case.pk)]
+    assert reads[0].details == {"refresh": True}
+
+
+def test_release_from_my_cases_refreshes_office_queue(world: QueueWorld) -> None:
+    case = case_make(assignee=world.officer1, given_name="Backperson")
+    response = _client(world.officer1).post(
+        f"/cases/{case.pk}/release/",
+        {"version": case.version, "next": "/queue/", "row_prefix": "mine-"},
+        **HTMX,
+    )
+    text = _text(response)
+
+    assert response.status_code == 200
+    assert text.lstrip().startswith(f'<tr id="mine-case-row-{case.pk}"')
+    assert '<p id="mine-count" hx-swap-oob="true">0 open cases assigned to you' in text
+    office = text[text.index('<tbody id="office-rows" hx-swap-oob="true">') :]
+    assert f'id="case-row-{case.pk}"' in office
+    assert 'id="mine-rows"' not in text
+
+
+def test_claim_from_another_page_sends_only_the_row(world: QueueWorld) -> None:
+    case = case_make()
+    response = _client(world.officer1).post(
+        f"/cases/{case.pk}/claim/", {"version": case.version, "next": "/cases/"}, **HTMX
+    )
+    assert response.status_code == 200
+    assert "hx-swap-oob" not in _text(response)

@@ -234,6 +234,18 @@ def _store(chunks: Iterable[bytes], *, sha256: str) -> tuple[str, str]:
     return scan
 
 
+def _duplicate_check(case: Case, *, sha256: str) -> None:
+    """Raise AttachmentRejected when a file with this SHA-256 is already on ``case``."""
+    existing = case.attachments.filter(sha256=sha256).order_by("uploaded_at", "id").first()
+    if existing is None:
+        return
+    added_on = timezone.localdate(existing.uploaded_at).isoformat()
+    raise AttachmentRejected(
+        f"this file is already attached as {existing.filename} on {added_on}",
+        code="duplicate",
+    )
+
+
 def case_attachment_add(
     *,
     case_id: int,
@@ -247,9 +259,10 @@ def case_attachment_add(
     """Check, scan and store an uploaded file, and record it on the case.
 
     ``upload`` is a Django UploadedFile (anything with ``chunks()`` and ``seek()``). Raises
-    AttachmentRejected, after recording the rejection in the audit log, when the actor may
-    not attach files or the file is empty, too large, of a type not accepted, infected, or
-    the scanner failed. Nothing is stored in those cases.
+    AttachmentRejected when the actor may not attach files, or when the file is empty, too
+    large, of a type not accepted, already attached to the case (same SHA-256) or infected,
+    or the scanner failed. Each rejection is recorded in the audit log, and nothing is
+    stored.
     """
     now = now if now is not None else timezone.now()
     case = Case.objects.get(pk=case_id)
@@ -259,6 +272,7 @@ def case_attachment_add(
                 "only an officer or supervisor may attach a file to a case", code="role"
             )
         inspected = _inspect(upload.chunks(), max_bytes=attachment_max_bytes())  # type: ignore[attr-defined]
+        _duplicate_check(case, sha256=inspected.sha256)
         upload.seek(0)  # type: ignore[attr-defined]
         scan, scan_detail = _store(upload.chunks(), sha256=inspected.sha256)  # type: ignore[attr-defined]
     except AttachmentRejected as exc:
@@ -273,12 +287,13 @@ def case_attachment_add(
         )
         raise
 
+    filename_shown = filename_display(filename)
     with transaction.atomic():
         attachment = CaseAttachment.objects.create(
             case=case,
             uploaded_by=actor,
             uploaded_at=now,
-            filename=filename_display(filename),
+            filename=filename_shown,
             content_type=inspected.content_type,
             size=inspected.size,
             sha256=inspected.sha256,
@@ -292,7 +307,7 @@ def case_attachment_add(
             at=now,
             from_state=case.state,
             to_state=case.state,
-            reason="attachment added",
+            reason=f"attachment added: {filename_shown}",
             kind=CaseEventKind.ATTACHMENT,
             data={"attachment_id": attachment.pk},
         )

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from immigrationos.cases.errors import CaseActionRefused, CaseVersionConflict
-from immigrationos.cases.models import Case
+from immigrationos.cases.models import Case, CaseState
 from immigrationos.cases.workflow import case_assign, case_priority_review_set, case_transition
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,9 @@ BULK_ACTIONS: Final = {
     PRIORITY_REVIEW: "Flag for priority review",
     CLOSE_DEPRIORITISED: "Close as deprioritised",
 }
+# The actions whose services reject an empty reason; the form checks it before any case.
+REASON_REQUIRED: Final = frozenset({PRIORITY_REVIEW, CLOSE_DEPRIORITISED})
+REASON_MISSING_MESSAGE: Final = "a reason is required to flag or close cases; write why"
 
 DONE: Final = "done"
 REFUSED: Final = "refused"
@@ -56,6 +59,13 @@ class BulkRowResult:
     # The case's state and version after the action, or now when it was not done.
     state: str = ""
     version: int | None = None
+
+    @property
+    def state_label(self) -> str:
+        """The label of ``state`` ("Removal pending"), or the code when it is not a state."""
+        if self.state in CaseState.values:
+            return str(CaseState(self.state).label)
+        return self.state
 
 
 def bulk_targets_parse(values: Iterable[str]) -> tuple[list[BulkTarget], list[str]]:
@@ -88,13 +98,16 @@ def cases_bulk_apply(
 
     ``case_visible`` says whether the actor may see a case; a case it rejects is reported
     as not found, exactly like a missing one, so the result does not reveal it exists.
-    Raises ValueError for an unknown action, a missing assignee, or more than
-    BULK_MAX_CASES targets, before any case is changed.
+    Raises ValueError for an unknown action, a missing assignee, a missing reason where
+    the action requires one, or more than BULK_MAX_CASES targets, before any case is
+    changed.
     """
     if action not in BULK_ACTIONS:
         raise ValueError(f"unknown bulk action {action!r}; use one of {', '.join(BULK_ACTIONS)}")
     if action == ASSIGN and assignee is None:
         raise ValueError("choose the officer to assign the cases to")
+    if action in REASON_REQUIRED and not reason.strip():
+        raise ValueError(REASON_MISSING_MESSAGE)
     if len(targets) > BULK_MAX_CASES:
         raise ValueError(
             f"{len(targets)} cases selected; a bulk action takes at most {BULK_MAX_CASES}"

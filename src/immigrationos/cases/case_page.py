@@ -59,7 +59,8 @@ class CasePage:
     overdue: bool
     link_threshold: float
     # The linked record joined by the lowest match probability, and whether that link is
-    # below the automatic threshold (the identity then rests on a doubtful link).
+    # below the automatic threshold (the identity then rests on a doubtful link). None when
+    # the links all have the same probability and none is below the threshold.
     weakest_record: SourceRecord | None
     weakest_below_threshold: bool
 
@@ -82,6 +83,11 @@ def case_page_get(
     }
     scored = [record for record in person.records if record.match_probability is not None]
     weakest = min(scored, key=lambda record: record.match_probability or 0.0, default=None)
+    weakest_below = weakest is not None and (weakest.match_probability or 0.0) < threshold
+    # When every link has the same probability and none is below the threshold, no link is
+    # weaker than the others, so none is marked.
+    if not weakest_below and len({record.match_probability for record in scored}) <= 1:
+        weakest = None
     today = today if today is not None else timezone.localdate()
     return CasePage(
         case=case,
@@ -107,8 +113,7 @@ def case_page_get(
         overdue=case.state != "closed" and is_overdue(due=case.due_on, today=today),
         link_threshold=threshold,
         weakest_record=weakest,
-        weakest_below_threshold=weakest is not None
-        and (weakest.match_probability or 0.0) < threshold,
+        weakest_below_threshold=weakest_below,
     )
 
 

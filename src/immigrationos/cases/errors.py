@@ -44,7 +44,7 @@ class AttachmentRejected(CasesError):
     """An uploaded case attachment was not stored; the message gives the reason and the fix.
 
     ``code`` is stable for tests and the audit log: ``empty``, ``too_large``, ``type``,
-    ``infected``, ``scanner_failed`` or ``role``.
+    ``duplicate``, ``infected``, ``scanner_failed`` or ``role``.
     """
 
     def __init__(self, message: str, *, code: str) -> None:

@@ -27,12 +27,15 @@ from immigrationos.cases.models import (
     Case,
     CaseEvent,
     CaseNote,
+    CaseState,
     CitizenshipClaim,
     GuardOverride,
     SourceRecord,
 )
 from immigrationos.cases.workflow import citizenship_claims_for
 from immigrationos.csv_cells import row_neutralise
+from immigrationos.labels import code_label
+from immigrationos.workflow.transitions import TRANSITIONS_BY_NAME
 
 # The handling line printed at the top and bottom of every PDF page.
 HANDLING_LINE: Final = "CONTROLLED UNCLASSIFIED INFORMATION // PRIVACY ACT"
@@ -352,13 +355,13 @@ def _person_facts(*, case: Case, access: AccessContext) -> list[tuple[str, str]]
 def _status_facts(*, case: Case) -> list[tuple[str, str]]:
     person = case.person
     return [
-        ("Status", person.status or "not derived"),
+        ("Status", _code_text(person.status) or "not derived"),
         ("Since", _text(person.status_since) or "not recorded"),
         ("As of", _text(person.status_as_of) or "not recorded"),
-        ("Rule", person.status_rule_id or "none"),
+        ("Rule", _code_text(person.status_rule_id) or "none"),
         ("Citation", person.status_citation or "none"),
         ("Explanation", person.status_explanation or "none"),
-        ("Flags", ", ".join(_text(flag) for flag in _as_list(person.status_flags)) or "none"),
+        ("Flags", ", ".join(_code_text(flag) for flag in _as_list(person.status_flags)) or "none"),
     ]
 
 
@@ -433,13 +436,14 @@ def _history_sections(pdf: FPDF, *, summary: CaseSummary) -> None:
                 _when(event.at),
                 event.actor.get_username() if event.actor is not None else "pipeline",
                 event.get_kind_display(),
-                event.from_state or "-",
-                event.to_state,
+                _state_label(event.from_state) or "-",
+                _state_label(event.to_state),
                 event.reason,
             ]
             for event in summary.events
         ],
-        widths=(30, 24, 24, 22, 22, 58),
+        # From and To fit the longest state label, "Removal pending", on one line at 8 pt.
+        widths=(28, 22, 22, 28, 28, 52),
         empty="No events.",
     )
 
@@ -494,15 +498,23 @@ def _override_row(override: GuardOverride) -> list[str]:
     return [
         _when(override.overridden_at),
         override.overridden_by.get_username(),
-        override.transition,
+        _transition_label(override.transition),
         "; ".join(guards),
         override.justification,
         reviewed,
     ]
 
 
+# A heading starts a new page unless this much room (mm) is left below it: the heading
+# itself and about three lines of what follows.
+_HEADING_KEEP_MM: Final = 7 + 3 * 5
+
+
 def _heading(pdf: FPDF, text: str, *, size: int = 11) -> None:
-    pdf.ln(2)
+    if pdf.will_page_break(2 + _HEADING_KEEP_MM):
+        pdf.add_page()
+    else:
+        pdf.ln(2)
     pdf.set_font(FONT_FAMILY, "B", size)
     pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
 
@@ -571,6 +583,26 @@ def _as_list_raw(value: Any) -> list[Any]:
     if isinstance(value, Mapping):
         return [f"{key}: {item}" if item is not True else str(key) for key, item in value.items()]
     return [value]
+
+
+def _state_label(state: str) -> str:
+    """Return the case state's label ("Removal pending"), or ``state`` when it is unknown."""
+    if state in CaseState.values:
+        return str(CaseState(state).label)
+    return state
+
+
+def _transition_label(name: str) -> str:
+    transition = TRANSITIONS_BY_NAME.get(name)
+    return transition.label if transition is not None else name
+
+
+def _code_text(code: Any) -> str:
+    """Return a status, rule or flag code as the web page shows it: the label, then the code
+    in brackets when the two differ."""
+    text = _text(code)
+    label = code_label(text)
+    return label if label == text else f"{label} ({text})"
 
 
 def _text(value: Any) -> str:

@@ -15,12 +15,14 @@ from django.contrib.auth.models import User
 from django.db.models import Count, F, Min, Q, QuerySet
 
 from immigrationos.access.policy import OFFICER, SUPERVISOR
-from immigrationos.cases.models import Case, CaseState, GuardOverride
+from immigrationos.cases.models import Case, CaseProposal, CaseState, GuardOverride
 from immigrationos.privacy.workdays import is_working_day
 from immigrationos.workflow.due import is_overdue
 from immigrationos.workflow.transitions import CLOSED, OPEN_STATES
 
 QUEUE_ROWS_PER_PAGE = 50
+# The queue page lists at most this many waiting proposals, the oldest first.
+PROPOSALS_WAITING_MAX = 50
 
 
 @dataclass(frozen=True)
@@ -175,3 +177,21 @@ def overrides_for_review_get(*, office_codes: Iterable[str] | None) -> QuerySet[
     if office_codes is not None:
         overrides = overrides.filter(case__office_id__in=sorted(office_codes))
     return overrides.order_by(F("reviewed_at").desc(nulls_first=True), "-overridden_at", "-id")
+
+
+def proposals_waiting_get(
+    *, office_codes: Iterable[str], user: User, whole_office: bool
+) -> QuerySet[CaseProposal]:
+    """Return the pending proposals on open cases of ``office_codes``, the oldest first.
+
+    With ``whole_office`` (supervisors) every such case counts; otherwise only the cases
+    ``user`` works and the unassigned ones.
+    """
+    proposals = CaseProposal.objects.filter(
+        status=CaseProposal.Status.PENDING,
+        case__office_id__in=sorted(office_codes),
+        case__state__in=OPEN_STATES,
+    )
+    if not whole_office:
+        proposals = proposals.filter(Q(case__assignee=user) | Q(case__assignee__isnull=True))
+    return proposals.select_related("case", "case__person").order_by("created_at", "id")

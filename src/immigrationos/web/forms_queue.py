@@ -46,7 +46,7 @@ class CaseActionForm(forms.Form):
 
 
 class CaseAssignForm(CaseActionForm):
-    assignee = forms.IntegerField(label="Assign to", min_value=1)
+    assignee = forms.IntegerField(label="Assign to (required)", min_value=1)
 
 
 class BulkActionForm(forms.Form):

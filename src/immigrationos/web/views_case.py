@@ -209,6 +209,7 @@ def _respond(
     context = _context(request, page, outcome)
     if _is_htmx(request):
         context["oob"] = True
+        context["focus_notice"] = True
         return render(request, partial, context, status=status)
     return render(request, "web/case.html", context, status=status)
 

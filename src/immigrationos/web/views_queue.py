@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -32,18 +33,22 @@ from immigrationos.cases.bulk_actions import (
     ASSIGN,
     BULK_ACTIONS,
     BULK_MAX_CASES,
+    REASON_MISSING_MESSAGE,
+    REASON_REQUIRED,
     bulk_targets_parse,
     cases_bulk_apply,
 )
 from immigrationos.cases.errors import CaseActionRefused, CaseVersionConflict
 from immigrationos.cases.models import Case, GuardOverride, Notification
 from immigrationos.cases.queue import (
+    PROPOSALS_WAITING_MAX,
     QUEUE_ROWS_PER_PAGE,
     QueueFilters,
     my_cases_get,
     office_queue_get,
     office_staff_get,
     overrides_for_review_get,
+    proposals_waiting_get,
     queue_rows_build,
     queue_state_choices,
     workload_get,
@@ -133,15 +138,15 @@ def _office_tiers(office_codes: frozenset[str]) -> list[int]:
     return sorted(tier for tier in tiers if tier is not None)
 
 
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    """Show the user's own cases and their offices' unassigned cases; supervisors also see
-    the workload of each officer."""
+def _queue_pages(
+    request: HttpRequest, query: QueryDict
+) -> tuple[QueueFilterForm, Page[Case], Page[Case]]:
+    """Return the filter form and the pages of "My cases" and the office queue that the
+    queue page with ``query`` shows."""
     access = _access(request)
-    user = _user(request)
     today = timezone.localdate()
     codes = access.office_codes
-    form = QueueFilterForm(request.GET, states=queue_state_choices(), tiers=_office_tiers(codes))
+    form = QueueFilterForm(query, states=queue_state_choices(), tiers=_office_tiers(codes))
     filters = QueueFilters()
     if form.is_valid():
         filters = QueueFilters(
@@ -151,20 +156,36 @@ def queue(request: HttpRequest) -> HttpResponse:
             priority_review=form.cleaned_data["priority_review"],
         )
 
-    mine = case_queryset_scope(cases=my_cases_get(user=user), access=access)
-    mine_page = Paginator(mine, QUEUE_ROWS_PER_PAGE).get_page(request.GET.get("mine_page"))
+    mine = case_queryset_scope(cases=my_cases_get(user=_user(request)), access=access)
+    mine_page = Paginator(mine, QUEUE_ROWS_PER_PAGE).get_page(query.get("mine_page"))
     office = office_queue_get(office_codes=codes, filters=filters, today=today)
-    office_page = Paginator(office, QUEUE_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    office_page = Paginator(office, QUEUE_ROWS_PER_PAGE).get_page(query.get("page"))
+    return form, mine_page, office_page
+
+
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """Show the user's own cases and their offices' unassigned cases; supervisors also see
+    the workload of each officer."""
+    access = _access(request)
+    user = _user(request)
+    today = timezone.localdate()
+    codes = access.office_codes
+    form, mine_page, office_page = _queue_pages(request, request.GET)
     is_supervisor = access.role == SUPERVISOR
 
     mine_rows = queue_rows_build(mine_page, today=today)
     office_rows = queue_rows_build(office_page, today=today)
-    # Both tables name each case's person, so the page is one read of person data.
+    waiting = proposals_waiting_get(office_codes=codes, user=user, whole_office=is_supervisor)
+    proposals = list(waiting[:PROPOSALS_WAITING_MAX])
+    # The tables name each case's person, so the page is one read of person data.
+    case_ids = [row.case.pk for row in [*mine_rows, *office_rows]]
+    case_ids += [proposal.case_id for proposal in proposals if proposal.case_id not in case_ids]
     audit_record(
         request=request,
         action="queue_view",
         object_type="case",
-        object_ids=[str(row.case.pk) for row in [*mine_rows, *office_rows]],
+        object_ids=[str(case_id) for case_id in case_ids],
         outcome=Outcome.OK,
         details={"office_queue_count": office_page.paginator.count},
     )
@@ -182,6 +203,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filter_query": _query_without(request, "page", "mine_page"),
         "office_codes": sorted(codes),
         "bulk_max": BULK_MAX_CASES,
+        "proposals": proposals,
+        "proposals_total": (
+            waiting.count() if len(proposals) == PROPOSALS_WAITING_MAX else len(proposals)
+        ),
     }
     return render(request, "web/queue.html", context)
 
@@ -189,16 +214,56 @@ def queue(request: HttpRequest) -> HttpResponse:
 # --- claim, release, assign ---------------------------------------------------------------
 
 
+# The row id prefixes of the queue tables: "" in the office queue, "mine-" in "My cases".
+_ROW_PREFIXES = frozenset({"", "mine-"})
+
+
 def _row_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     today = timezone.localdate()
     access = _access(request)
     is_supervisor = access.role == SUPERVISOR
+    row_prefix = request.POST.get("row_prefix", "")
     return {
         "row": queue_rows_build([case], today=today)[0],
         "is_supervisor": is_supervisor,
         "staff": office_staff_get(office_codes=[case.office_id]) if is_supervisor else [],
         "next": request.POST.get("next", ""),
+        "row_prefix": row_prefix if row_prefix in _ROW_PREFIXES else "",
         **extra,
+    }
+
+
+def _lists_context(request: HttpRequest, next_path: str) -> dict[str, Any]:
+    """Return the counts and rows of both queue tables as the page at ``next_path`` (its
+    filters and page numbers) shows them now, for the out-of-band refresh after a change.
+    """
+    today = timezone.localdate()
+    query = QueryDict(urlsplit(next_path).query)
+    _form, mine_page, office_page = _queue_pages(request, query)
+    is_supervisor = _access(request).role == SUPERVISOR
+    # The refreshed tables name the persons of other cases than the changed one, so they
+    # are recorded as a read of the queue, beside the change's own event.
+    audit_record(
+        request=request,
+        action="queue_view",
+        object_type="case",
+        # The response refreshes the table the changed row is not in (see
+        # _queue_action_response.html), so those are the cases it shows.
+        object_ids=sorted(
+            str(case.pk)
+            for case in (office_page if request.POST.get("row_prefix") == "mine-" else mine_page)
+        ),
+        details={"refresh": True},
+    )
+    return {
+        "refresh": True,
+        "mine_page": mine_page,
+        "mine_rows": queue_rows_build(mine_page, today=today),
+        "office_page": office_page,
+        "office_rows": queue_rows_build(office_page, today=today),
+        "staff": (
+            office_staff_get(office_codes=_access(request).office_codes) if is_supervisor else []
+        ),
     }
 
 
@@ -312,7 +377,10 @@ def _case_action(
         )
     if _htmx(request):
         context = _row_context(request, _case_for_row(case.pk), notice=notice)
-        return render(request, "web/_queue_row.html", context)
+        next_path = _safe_next(request, form.cleaned_data.get("next") or "", "")
+        if urlsplit(next_path).path == reverse("web:queue"):
+            context.update(_lists_context(request, next_path))
+        return render(request, "web/_queue_action_response.html", context)
     messages.success(request, notice)
     target = _safe_next(request, form.cleaned_data.get("next") or "", reverse("web:queue"))
     return HttpResponseRedirect(target)
@@ -396,6 +464,12 @@ def cases_bulk(request: HttpRequest) -> HttpResponse:
             f"{len(targets)} cases selected; a bulk action takes at most {BULK_MAX_CASES}. "
             "Narrow the filter or select fewer cases, then try again."
         )
+    if (
+        form.is_valid()
+        and form.cleaned_data["action"] in REASON_REQUIRED
+        and not form.cleaned_data["reason"]
+    ):
+        errors.append(REASON_MISSING_MESSAGE)
     assignee: User | None = None
     if form.is_valid() and form.cleaned_data["action"] == ASSIGN:
         assignee_id = form.cleaned_data["assignee"]
@@ -406,7 +480,15 @@ def cases_bulk(request: HttpRequest) -> HttpResponse:
             if assignee is None:
                 errors.append(f"no active user with id {assignee_id}")
     if errors:
-        context = {"errors": errors, "results": [], "back": back, "selected": len(targets)}
+        # The form comes back filled in, with the same cases selected, to correct and resend.
+        context = {
+            "errors": errors,
+            "results": [],
+            "back": back,
+            "selected": len(targets),
+            "posted": request.POST,
+            "staff": office_staff_get(office_codes=access.office_codes),
+        }
         return render(request, "web/cases_bulk_result.html", context, status=400)
 
     results = cases_bulk_apply(

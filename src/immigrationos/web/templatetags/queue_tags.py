@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.http import QueryDict
 
 from immigrationos.cases.bulk_actions import BULK_ACTIONS, BULK_MAX_CASES
 from immigrationos.cases.queue import WorkloadRow, office_staff_get
@@ -50,11 +51,16 @@ def saved_filters(context: template.Context, page: str, query: str) -> dict[str,
 
 @register.inclusion_tag("web/_bulk_form.html", takes_context=True)
 def bulk_form(
-    context: template.Context, staff: Iterable[Any] | None, next_url: str
+    context: template.Context,
+    staff: Iterable[Any] | None,
+    next_url: str,
+    posted: QueryDict | None = None,
 ) -> dict[str, Any]:
     """Render the supervisors' bulk action form; rows tick cases with ``form="bulk-form"``.
 
-    With no ``staff`` given, the officers of the signed-in user's offices are offered.
+    With no ``staff`` given, the officers of the signed-in user's offices are offered. With
+    ``posted`` (a rejected request's POST data), the form is filled in again and carries the
+    selected cases as hidden fields.
     """
     if staff is None:
         access = getattr(context.get("request"), "access", None)
@@ -66,6 +72,10 @@ def bulk_form(
         "next": next_url,
         "max": BULK_MAX_CASES,
         "csrf_token": context.get("csrf_token"),
+        "chosen_action": posted.get("action", "") if posted is not None else "",
+        "chosen_assignee": posted.get("assignee", "") if posted is not None else "",
+        "typed_reason": posted.get("reason", "") if posted is not None else "",
+        "selected_cases": posted.getlist("case") if posted is not None else [],
     }
 
 

@@ -8,24 +8,14 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from immigrationos.labels import code_label
+
 register = template.Library()
 
-# Code words that read as abbreviations rather than plain words.
-_WORDS = {"tps": "TPS", "ds": "D/S", "cfr": "CFR", "ina": "INA", "lpr": "LPR", "fbi": "FBI"}
-_LABELS = {
-    "tps": "temporary protected status (TPS)",
-    "potential_overstay_unconfirmed": "potential overstay, unconfirmed",
-}
 _ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9.:-]")
 
 
-@register.filter
-def code_label(code: object) -> str:
-    """Return a reader's label for a snake_case code, such as "lawful permanent resident"."""
-    text = str(code or "")
-    if text in _LABELS:
-        return _LABELS[text]
-    return " ".join(_WORDS.get(word, word) for word in text.replace("_", " ").split(" "))
+register.filter("code_label", code_label)
 
 
 @register.filter
