@@ -108,3 +108,9 @@ def access_context_build(*, user: Any, purpose: str | None) -> AccessContext:
         break_glass_expires_at=glass.expires_at if glass is not None else None,
         masked_fields=masked_fields_for(role),
     )
+
+
+def request_access(request: Any) -> AccessContext:
+    """Return the access context that AccessMiddleware set on a request to a non-public route."""
+    access: AccessContext = request.access
+    return access

@@ -22,7 +22,7 @@ from immigrationos.access.break_glass import (
     break_glass_review_list,
     break_glass_start,
 )
-from immigrationos.access.context import AccessContext, purposes_for
+from immigrationos.access.context import AccessContext, purposes_for, request_access
 from immigrationos.access.grants import office_grant_create, office_grant_revoke
 from immigrationos.access.models import OfficeGrant
 from immigrationos.access.policy import PURPOSE_SESSION_KEY
@@ -71,11 +71,6 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     return target if target and allowed else fallback
 
 
-def _access(request: HttpRequest) -> AccessContext:
-    access: AccessContext = request.access  # type: ignore[attr-defined]
-    return access
-
-
 def not_found_page(request: HttpRequest, *, object_type: str) -> HttpResponse:
     """Render the 404 page for a person or case that is missing or outside the user's
     offices. Both look the same, so guessing ids learns nothing. An office-scoped user is
@@ -117,7 +112,7 @@ def purpose_choose(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def break_glass_request(request: HttpRequest) -> HttpResponse:
     """Open a break-glass window after the user types a justification."""
-    access = _access(request)
+    access = request_access(request)
     next_url = _safe_next(request, reverse("web:cases"))
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -151,7 +146,7 @@ def break_glass_request(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def break_glass_list(request: HttpRequest) -> HttpResponse:
     """List the break-glass windows this supervisor reviews, unreviewed first."""
-    windows = list(break_glass_review_list(access=_access(request))[:200])
+    windows = list(break_glass_review_list(access=request_access(request))[:200])
     windows.sort(key=lambda glass: glass.reviewed_at is not None)
     audit_record(
         request=request,
@@ -169,7 +164,7 @@ def break_glass_review(request: HttpRequest, break_glass_id: str) -> HttpRespons
     outcome = Outcome.OK
     try:
         break_glass_acknowledge(
-            access=_access(request),
+            access=request_access(request),
             break_glass_id=break_glass_id,
             note=request.POST.get("note", ""),
         )

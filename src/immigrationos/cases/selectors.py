@@ -14,7 +14,6 @@ from django.db.models import Count, Q, QuerySet
 
 from immigrationos.cases.models import (
     Case,
-    CaseEvent,
     CaseState,
     Office,
     Person,
@@ -429,18 +428,3 @@ def case_filter_choices() -> dict[str, list[tuple[str, str]]]:
             (office.code, f"{office.name} ({office.code})") for office in Office.objects.all()
         ],
     }
-
-
-@dataclass(frozen=True)
-class CaseDetail:
-    """A case with its person and history."""
-
-    case: Case
-    events: list[CaseEvent]
-
-
-def case_detail_get(*, case_id: int) -> CaseDetail:
-    """Return the case and its events, oldest first. Raises Case.DoesNotExist."""
-    case = Case.objects.select_related("person", "office").get(pk=case_id)
-    events = list(case.events.select_related("actor").order_by("at", "id"))
-    return CaseDetail(case=case, events=events)

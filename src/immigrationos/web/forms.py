@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.http import QueryDict
+
+from immigrationos.access.context import AccessContext
+from immigrationos.cases.selectors import CaseFilters, case_filter_choices
 
 
 class SearchForm(forms.Form):
@@ -25,3 +29,26 @@ class CaseFilterForm(forms.Form):
         self.fields["state"].choices = everything + choices["states"]  # type: ignore[attr-defined]
         self.fields["tier"].choices = everything + choices["tiers"]  # type: ignore[attr-defined]
         self.fields["office"].choices = everything + choices["offices"]  # type: ignore[attr-defined]
+
+
+def case_filters_parse(
+    query: QueryDict, *, access: AccessContext
+) -> tuple[CaseFilterForm, CaseFilters | None]:
+    """Parse the case list filters from ``query``, offering only the user's offices.
+
+    Returns None for the filters when the form is invalid; each caller decides what that
+    means (the list page shows every case, an export refuses).
+    """
+    choices = case_filter_choices()
+    choices["offices"] = [
+        (code, label) for code, label in choices["offices"] if access.office_allowed(code)
+    ]
+    form = CaseFilterForm(query, choices=choices)
+    if not form.is_valid():
+        return form, None
+    filters = CaseFilters(
+        state=form.cleaned_data["state"] or "",
+        tier=form.cleaned_data["tier"],
+        office=form.cleaned_data["office"] or "",
+    )
+    return form, filters

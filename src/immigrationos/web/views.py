@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from immigrationos.access.context import AccessContext
+from immigrationos.access.context import request_access
 from immigrationos.access.masking import MASK, row_has_masked, search_kind_rejection
 from immigrationos.access.scope import case_queryset_scope, persons_in_scope
 from immigrationos.access.views import not_found_page
@@ -25,7 +25,7 @@ from immigrationos.cases.merges import person_alias_resolve
 from immigrationos.cases.models import Person
 from immigrationos.cases.relations import person_relations_get, relations_visible
 from immigrationos.cases.workflow import citizenship_claims_for
-from immigrationos.web.forms import CaseFilterForm, SearchForm
+from immigrationos.web.forms import SearchForm, case_filters_parse
 
 
 class SignInView(auth_views.LoginView):
@@ -49,15 +49,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def _access(request: HttpRequest) -> AccessContext:
-    # AccessMiddleware sets this on every route that is not public.
-    access: AccessContext = request.access  # type: ignore[attr-defined]
-    return access
-
-
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    access = _access(request)
+    access = request_access(request)
     offices = sorted(access.office_codes) if access.office_scoped else None
     context = {"dashboard": selectors.dashboard_get(office_codes=offices), "offices": offices}
     return render(request, "web/dashboard.html", context)
@@ -67,7 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    access = _access(request)
+    access = request_access(request)
     # A role that sees a field masked may not search by it.
     rejection = search_kind_rejection(access=access, kind=person_search_module.query_kind(query))
     outcome = Outcome.OK
@@ -126,7 +120,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
     # AccessMiddleware has already returned 404 for a person outside the user's offices.
-    access = _access(request)
+    access = request_access(request)
     merged_into = person_alias_resolve(person_id=person_id)
     if merged_into is not None:
         # A reviewer merged this person into another; the old id stays as an alias.
@@ -187,20 +181,10 @@ def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
 
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    access = _access(request)
-    choices = selectors.case_filter_choices()
-    # Offer only the offices whose cases the user can see.
-    choices["offices"] = [
-        (code, label) for code, label in choices["offices"] if access.office_allowed(code)
-    ]
-    form = CaseFilterForm(request.GET, choices=choices)
-    filters = selectors.CaseFilters()
-    if form.is_valid():
-        filters = selectors.CaseFilters(
-            state=form.cleaned_data["state"] or "",
-            tier=form.cleaned_data["tier"],
-            office=form.cleaned_data["office"] or "",
-        )
+    access = request_access(request)
+    form, parsed = case_filters_parse(request.GET, access=access)
+    # An invalid filter shows every case the user may see.
+    filters = parsed if parsed is not None else selectors.CaseFilters()
     cases = case_queryset_scope(cases=selectors.case_list(filters=filters), access=access)
     page = Paginator(cases, selectors.CASES_PER_PAGE).get_page(request.GET.get("page"))
     # The list names each case's person, so it is a read of person data.

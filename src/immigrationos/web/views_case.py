@@ -22,7 +22,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from immigrationos.access.context import AccessContext
+from immigrationos.access.context import request_access
 from immigrationos.access.policy import OFFICER, SUPERVISOR
 from immigrationos.access.views import not_found_page
 from immigrationos.audit.models import Outcome
@@ -59,6 +59,7 @@ from immigrationos.web.forms_case import (
     TransitionForm,
     WatchForm,
 )
+from immigrationos.web.request_helpers import is_htmx, request_user
 from immigrationos.workflow.transitions import JUSTIFICATION_MIN_CHARS
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ CONFLICT_STATUS = 409
 
 @dataclass
 class Outcomes:
-    """What a failed or successful post shows on the re-rendered page or partial.
+    """The notice, error and typed text a post shows on the re-rendered page or partial.
 
     ``typed`` contains the user's own text by field name, so nothing they wrote is lost.
     """
@@ -83,22 +84,6 @@ class Outcomes:
     typed: dict[str, str] = field(default_factory=dict)
 
 
-def _access(request: HttpRequest) -> AccessContext:
-    # AccessMiddleware sets this on every route that is not public.
-    access: AccessContext = request.access  # type: ignore[attr-defined]
-    return access
-
-
-def _user(request: HttpRequest) -> User:
-    # Every route here requires a signed-in user with a role, so this is never anonymous.
-    user: User = request.user  # type: ignore[assignment]
-    return user
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
 def _case_url(case_id: int, section: str = "") -> str:
     anchor = f"#{section}" if section else ""
     return reverse("web:case", args=[case_id]) + anchor
@@ -107,7 +92,7 @@ def _case_url(case_id: int, section: str = "") -> str:
 def _context(
     request: HttpRequest, page: CasePage, outcome: Outcomes | None = None
 ) -> dict[str, Any]:
-    role = _access(request).role
+    role = request_access(request).role
     outcome = outcome or Outcomes(section="")
     is_supervisor = role == SUPERVISOR
     return {
@@ -207,7 +192,7 @@ def _respond(
     except Case.DoesNotExist:
         return not_found_page(request, object_type="case")
     context = _context(request, page, outcome)
-    if _is_htmx(request):
+    if is_htmx(request):
         context["oob"] = True
         context["focus_notice"] = True
         return render(request, partial, context, status=status)
@@ -216,7 +201,7 @@ def _respond(
 
 def _done(request: HttpRequest, *, case_id: int, partial: str, outcome: Outcomes) -> HttpResponse:
     """Return the response to a change that succeeded: a redirect, or with htmx the section."""
-    if _is_htmx(request):
+    if is_htmx(request):
         return _respond(request, case_id=case_id, partial=partial, outcome=outcome)
     messages.success(request, outcome.notice)
     return HttpResponseRedirect(_case_url(case_id, outcome.section))
@@ -297,7 +282,7 @@ def case_transition(request: HttpRequest, case_id: int) -> HttpResponse:
         result = transition_make(
             case_id=case_id,
             name=data["transition"],
-            actor=_user(request),
+            actor=request_user(request),
             version=data["version"],
             reason=data["reason"],
             justification=data["justification"],
@@ -343,7 +328,10 @@ def case_note_add(request: HttpRequest, case_id: int) -> HttpResponse:
         return _failed(request, fail, outcome=outcome, code="invalid")
     try:
         note_add(
-            case_id=case_id, actor=_user(request), text=form.cleaned_data["text"], request=request
+            case_id=case_id,
+            actor=request_user(request),
+            text=form.cleaned_data["text"],
+            request=request,
         )
     except Case.DoesNotExist:
         return not_found_page(request, object_type="case")
@@ -376,7 +364,7 @@ def case_attachment_add(request: HttpRequest, case_id: int) -> HttpResponse:
         # The service records its own audit event for a rejected file too.
         attachment = attachment_store.case_attachment_add(
             case_id=case_id,
-            actor=_user(request),
+            actor=request_user(request),
             upload=upload,
             filename=upload.name or "",
             description=form.cleaned_data["description"],
@@ -466,7 +454,7 @@ def case_proposal_decide(request: HttpRequest, case_id: int) -> HttpResponse:
         proposal_decide(
             proposal_id=data["proposal_id"],
             accept=accept,
-            actor=_user(request),
+            actor=request_user(request),
             version=data["version"],
             reason=data["reason"],
             request=request,
@@ -504,7 +492,7 @@ def citizenship_claim_add(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         citizenship_claim_record(
             person_id=case.person_id,
-            actor=_user(request),
+            actor=request_user(request),
             source=form.cleaned_data["source"],
             statement=form.cleaned_data["statement"],
             case_id=case_id,
@@ -551,7 +539,7 @@ def citizenship_claim_decide_view(request: HttpRequest, case_id: int) -> HttpRes
     try:
         citizenship_claim_decide(
             claim_id=data["claim_id"],
-            actor=_user(request),
+            actor=request_user(request),
             upheld=upheld,
             evidence=data["evidence"],
             reason=data["reason"],
@@ -575,7 +563,7 @@ def case_watch(request: HttpRequest, case_id: int) -> HttpResponse:
     watch = form.is_valid() and bool(form.cleaned_data["watch"])
     if not Case.objects.filter(pk=case_id).exists():
         return not_found_page(request, object_type="case")
-    case_watch_set(case_id=case_id, actor=_user(request), watch=watch)
+    case_watch_set(case_id=case_id, actor=request_user(request), watch=watch)
     # Watching changes no case data, but the response shows the case, so it is a read.
     audit_record(
         request=request,

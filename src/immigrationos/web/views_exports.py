@@ -21,23 +21,17 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from immigrationos.access.context import AccessContext
+from immigrationos.access.context import request_access
 from immigrationos.access.scope import case_queryset_scope
 from immigrationos.access.views import not_found_page
 from immigrationos.audit.models import Outcome
 from immigrationos.audit.services import audit_record
 from immigrationos.cases import exports, selectors
 from immigrationos.cases.models import Case
-from immigrationos.web.forms import CaseFilterForm
+from immigrationos.web.forms import case_filters_parse
 
 PDF_CONTENT_TYPE = "application/pdf"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-
-
-def _access(request: HttpRequest) -> AccessContext:
-    # AccessMiddleware sets this on every route that is not public.
-    access: AccessContext = request.access  # type: ignore[attr-defined]
-    return access
 
 
 def _download_headers(response: HttpResponse | StreamingHttpResponse, *, filename: str) -> None:
@@ -51,7 +45,7 @@ def _download_headers(response: HttpResponse | StreamingHttpResponse, *, filenam
 def case_summary_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
     """Send one case's summary as a PDF attachment, after auditing the export."""
     # AccessMiddleware has already returned 404 for a case outside the user's offices.
-    access = _access(request)
+    access = request_access(request)
     try:
         summary = exports.case_summary_get(case_id=case_id)
     except Case.DoesNotExist:
@@ -87,31 +81,6 @@ def case_summary_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
     return response
 
 
-def _case_filters(
-    request: HttpRequest, *, access: AccessContext
-) -> tuple[CaseFilterForm, selectors.CaseFilters | None]:
-    """Parse the case list filters from the query string, as the case list page does.
-
-    Returns None for the filters when the form is invalid. Unlike the list page, which then
-    shows every case, an export must not fall back to a wider set than the user asked for.
-    """
-    # NOTE: this repeats the parsing in views.case_list, so a filter added to the case list
-    # must be added here too, or the export ignores it.
-    choices = selectors.case_filter_choices()
-    choices["offices"] = [
-        (code, label) for code, label in choices["offices"] if access.office_allowed(code)
-    ]
-    form = CaseFilterForm(request.GET, choices=choices)
-    if not form.is_valid():
-        return form, None
-    filters = selectors.CaseFilters(
-        state=form.cleaned_data["state"] or "",
-        tier=form.cleaned_data["tier"],
-        office=form.cleaned_data["office"] or "",
-    )
-    return form, filters
-
-
 def _filters_detail(filters: selectors.CaseFilters | None, request: HttpRequest) -> dict[str, Any]:
     # The filters are the user's own input, so the audit event may store them. An invalid
     # query is stored as sent, for the auditor.
@@ -127,8 +96,8 @@ def cases_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     Rejects invalid filters, and a result of more than ``case_export_max_rows`` cases, with
     a page that explains how to narrow the export. Both rejections are audited.
     """
-    access = _access(request)
-    form, filters = _case_filters(request, access=access)
+    access = request_access(request)
+    form, filters = case_filters_parse(request.GET, access=access)
     limit = exports.case_export_max_rows()
     detail: dict[str, Any] = {"format": "csv", "filters": _filters_detail(filters, request)}
 

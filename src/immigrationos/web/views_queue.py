@@ -20,10 +20,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from immigrationos.access.context import AccessContext
+from immigrationos.access.context import request_access
 from immigrationos.access.policy import SUPERVISOR
 from immigrationos.access.scope import access_denial_record, case_in_scope, case_queryset_scope
 from immigrationos.access.views import not_found_page
@@ -76,6 +75,7 @@ from immigrationos.web.forms_queue import (
     QueueFilterForm,
     SavedFilterForm,
 )
+from immigrationos.web.request_helpers import is_htmx, local_path_or, request_user
 from immigrationos.workflow.transitions import Refusal
 
 logger = logging.getLogger(__name__)
@@ -85,30 +85,6 @@ OVERRIDES_PER_PAGE = 50
 # Refusal codes that mean the user may not act on the case at all get 403. Every other
 # refusal (the case is closed, already taken...) gets 400.
 _FORBIDDEN_CODES = frozenset({"role", "office"})
-
-
-def _access(request: HttpRequest) -> AccessContext:
-    # AccessMiddleware sets this on every route that is not public.
-    access: AccessContext = request.access  # type: ignore[attr-defined]
-    return access
-
-
-def _user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    return user
-
-
-def _htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def _safe_next(request: HttpRequest, target: str, fallback: str) -> str:
-    """Return ``target`` when it is a local path on this site, else ``fallback``."""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def _form_errors(form: forms.Form) -> list[str]:
@@ -143,7 +119,7 @@ def _queue_pages(
 ) -> tuple[QueueFilterForm, Page[Case], Page[Case]]:
     """Return the filter form and the pages of "My cases" and the office queue that the
     queue page with ``query`` shows."""
-    access = _access(request)
+    access = request_access(request)
     today = timezone.localdate()
     codes = access.office_codes
     form = QueueFilterForm(query, states=queue_state_choices(), tiers=_office_tiers(codes))
@@ -156,7 +132,7 @@ def _queue_pages(
             priority_review=form.cleaned_data["priority_review"],
         )
 
-    mine = case_queryset_scope(cases=my_cases_get(user=_user(request)), access=access)
+    mine = case_queryset_scope(cases=my_cases_get(user=request_user(request)), access=access)
     mine_page = Paginator(mine, QUEUE_ROWS_PER_PAGE).get_page(query.get("mine_page"))
     office = office_queue_get(office_codes=codes, filters=filters, today=today)
     office_page = Paginator(office, QUEUE_ROWS_PER_PAGE).get_page(query.get("page"))
@@ -167,8 +143,8 @@ def _queue_pages(
 def queue(request: HttpRequest) -> HttpResponse:
     """Show the user's own cases and their offices' unassigned cases; supervisors also see
     the workload of each officer."""
-    access = _access(request)
-    user = _user(request)
+    access = request_access(request)
+    user = request_user(request)
     today = timezone.localdate()
     codes = access.office_codes
     form, mine_page, office_page = _queue_pages(request, request.GET)
@@ -220,7 +196,7 @@ _ROW_PREFIXES = frozenset({"", "mine-"})
 
 def _row_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     today = timezone.localdate()
-    access = _access(request)
+    access = request_access(request)
     is_supervisor = access.role == SUPERVISOR
     row_prefix = request.POST.get("row_prefix", "")
     return {
@@ -240,7 +216,7 @@ def _lists_context(request: HttpRequest, next_path: str) -> dict[str, Any]:
     today = timezone.localdate()
     query = QueryDict(urlsplit(next_path).query)
     _form, mine_page, office_page = _queue_pages(request, query)
-    is_supervisor = _access(request).role == SUPERVISOR
+    is_supervisor = request_access(request).role == SUPERVISOR
     # The refreshed tables name the persons of other cases than the changed one, so they
     # are recorded as a read of the queue, beside the change's own event.
     audit_record(
@@ -262,7 +238,9 @@ def _lists_context(request: HttpRequest, next_path: str) -> dict[str, Any]:
         "office_page": office_page,
         "office_rows": queue_rows_build(office_page, today=today),
         "staff": (
-            office_staff_get(office_codes=_access(request).office_codes) if is_supervisor else []
+            office_staff_get(office_codes=request_access(request).office_codes)
+            if is_supervisor
+            else []
         ),
     }
 
@@ -302,13 +280,13 @@ def _action_failed(
         data["version"] = str(current.version)
     retry = type(form)(data)
     retry.is_valid()
-    if _htmx(request) and current is not None:
+    if is_htmx(request) and current is not None:
         # NOTE: htmx does not swap 4xx responses by default, so the row with the message is
         # sent as 200; a request without htmx gets the full page with the 4xx status.
         context = _row_context(request, _case_for_row(current.pk), errors=errors, action=action)
         return render(request, "web/_queue_row.html", context)
     staff: list[User] = []
-    if current is not None and _access(request).role == SUPERVISOR:
+    if current is not None and request_access(request).role == SUPERVISOR:
         staff = office_staff_get(office_codes=[current.office_id])
     context = {
         "action": action,
@@ -317,7 +295,7 @@ def _action_failed(
         "case_id": case_id,
         "form": retry,
         "staff": staff,
-        "next": _safe_next(request, request.POST.get("next", ""), reverse("web:queue")),
+        "next": local_path_or(request, request.POST.get("next", ""), reverse("web:queue")),
         "conflict": status == 409,
     }
     return render(request, "web/queue_action_failed.html", context, status=status)
@@ -375,21 +353,21 @@ def _case_action(
             status=403 if codes & _FORBIDDEN_CODES else 400,
             current=None,
         )
-    if _htmx(request):
+    if is_htmx(request):
         context = _row_context(request, _case_for_row(case.pk), notice=notice)
-        next_path = _safe_next(request, form.cleaned_data.get("next") or "", "")
+        next_path = local_path_or(request, form.cleaned_data.get("next") or "", "")
         if urlsplit(next_path).path == reverse("web:queue"):
             context.update(_lists_context(request, next_path))
         return render(request, "web/_queue_action_response.html", context)
     messages.success(request, notice)
-    target = _safe_next(request, form.cleaned_data.get("next") or "", reverse("web:queue"))
+    target = local_path_or(request, form.cleaned_data.get("next") or "", reverse("web:queue"))
     return HttpResponseRedirect(target)
 
 
 @require_POST
 def case_claim_view(request: HttpRequest, case_id: int) -> HttpResponse:
     """Claim an unassigned case of the user's office."""
-    user = _user(request)
+    user = request_user(request)
 
     def run(data: dict[str, Any]) -> tuple[Case, str]:
         case = case_claim(case_id=case_id, actor=user, version=data["version"], request=request)
@@ -402,7 +380,7 @@ def case_claim_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_release_view(request: HttpRequest, case_id: int) -> HttpResponse:
     """Give a case back to the office queue."""
-    user = _user(request)
+    user = request_user(request)
 
     def run(data: dict[str, Any]) -> tuple[Case, str]:
         case = case_release(
@@ -421,7 +399,7 @@ def case_release_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_assign_view(request: HttpRequest, case_id: int) -> HttpResponse:
     """Assign a case to an officer or supervisor of its office (supervisors only)."""
-    user = _user(request)
+    user = request_user(request)
 
     def run(data: dict[str, Any]) -> tuple[Case, str]:
         assignee = User.objects.filter(pk=data["assignee"], is_active=True).first()
@@ -448,9 +426,9 @@ def case_assign_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def cases_bulk(request: HttpRequest) -> HttpResponse:
     """Run one action on each selected case and list every case's result."""
-    access = _access(request)
+    access = request_access(request)
     form = BulkActionForm(request.POST)
-    back = _safe_next(request, request.POST.get("next", ""), reverse("web:queue"))
+    back = local_path_or(request, request.POST.get("next", ""), reverse("web:queue"))
     targets, invalid = bulk_targets_parse(request.POST.getlist("case"))
     errors: list[str] = []
     if not form.is_valid():
@@ -494,7 +472,7 @@ def cases_bulk(request: HttpRequest) -> HttpResponse:
     results = cases_bulk_apply(
         targets=targets,
         action=form.cleaned_data["action"],
-        actor=_user(request),
+        actor=request_user(request),
         reason=form.cleaned_data["reason"],
         assignee=assignee,
         case_visible=lambda case_id: case_in_scope(case_id=case_id, access=access),
@@ -531,7 +509,7 @@ def saved_filter_save_view(request: HttpRequest) -> HttpResponse:
     else:
         try:
             saved = saved_filter_save(
-                user=_user(request),
+                user=request_user(request),
                 page=form.cleaned_data["page"],
                 name=form.cleaned_data["name"],
                 query=form.cleaned_data["query"],
@@ -548,7 +526,7 @@ def saved_filter_save_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def saved_filter_delete_view(request: HttpRequest, filter_id: int) -> HttpResponse:
     """Delete one of the signed-in user's saved filters; another user's is not found."""
-    deleted = saved_filter_delete(user=_user(request), filter_id=filter_id)
+    deleted = saved_filter_delete(user=request_user(request), filter_id=filter_id)
     if deleted is None:
         return not_found_page(request, object_type="saved filter")
     messages.success(request, f"Filter {deleted.name!r} deleted.")
@@ -561,7 +539,7 @@ def saved_filter_delete_view(request: HttpRequest, filter_id: int) -> HttpRespon
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     """List the user's notifications, newest first."""
-    user = _user(request)
+    user = request_user(request)
     items = Notification.objects.filter(user=user).select_related("case")
     page = Paginator(items.order_by("-created_at", "-id"), NOTIFICATIONS_PER_PAGE).get_page(
         request.GET.get("page")
@@ -573,7 +551,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
     """Mark the ticked notifications read, or all of them."""
-    user = _user(request)
+    user = request_user(request)
     form = NotificationsReadForm(request.POST)
     form.is_valid()
     ids = [int(value) for value in request.POST.getlist("notification") if value.isdigit()]
@@ -586,7 +564,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
         messages.error(request, "No notification selected; tick the ones to mark read.")
     if count:
         messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
-    back = _safe_next(request, request.POST.get("next", ""), reverse("web:notifications"))
+    back = local_path_or(request, request.POST.get("next", ""), reverse("web:notifications"))
     return HttpResponseRedirect(back)
 
 
@@ -596,7 +574,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 @require_GET
 def overrides(request: HttpRequest) -> HttpResponse:
     """List the safeguard overrides on the offices' cases, those waiting for review first."""
-    access = _access(request)
+    access = request_access(request)
     items = overrides_for_review_get(office_codes=access.office_codes)
     page = Paginator(items, OVERRIDES_PER_PAGE).get_page(request.GET.get("page"))
     # A justification and the overridden safeguards describe the case's person.
@@ -615,7 +593,7 @@ def overrides(request: HttpRequest) -> HttpResponse:
 @require_POST
 def override_review_view(request: HttpRequest, override_id: int) -> HttpResponse:
     """Record another supervisor's review of an override."""
-    access = _access(request)
+    access = request_access(request)
     override = GuardOverride.objects.select_related("case").filter(pk=override_id).first()
     if override is None:
         return not_found_page(request, object_type="override")
@@ -637,7 +615,7 @@ def override_review_view(request: HttpRequest, override_id: int) -> HttpResponse
         try:
             override_review(
                 override_id=override_id,
-                actor=_user(request),
+                actor=request_user(request),
                 note=form.cleaned_data["note"],
                 request=request,
             )

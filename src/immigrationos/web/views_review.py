@@ -15,10 +15,9 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from immigrationos.access.context import AccessContext
+from immigrationos.access.context import request_access
 from immigrationos.access.masking import value_display
 from immigrationos.access.roles import user_role_get
 from immigrationos.access.scope import access_denial_record, persons_in_scope
@@ -44,6 +43,7 @@ from immigrationos.cases.review_queue import (
     review_queue_page_get,
 )
 from immigrationos.cases.selectors import ReviewRow
+from immigrationos.web.request_helpers import local_path_or
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +84,7 @@ class ReasonForm(forms.Form):
 
 def _persons_outside(request: HttpRequest, person_ids: list[str]) -> list[str]:
     """Return the ids among ``person_ids`` outside the user's office scope."""
-    access: AccessContext = request.access  # type: ignore[attr-defined]
-    visible = persons_in_scope(person_ids=person_ids, access=access)
+    visible = persons_in_scope(person_ids=person_ids, access=request_access(request))
     return sorted(set(person_ids) - visible)
 
 
@@ -309,12 +308,7 @@ def _reasoned_action(
         except CasesError as exc:
             logger.info("%s on %s failed: %s", failed, request.path, exc)
             messages.error(request, f"{failed}: {exc}")
-    target = request.POST.get("next", "")
-    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = fallback
-    return HttpResponseRedirect(target)
+    return HttpResponseRedirect(local_path_or(request, request.POST.get("next", ""), fallback))
 
 
 @require_POST
