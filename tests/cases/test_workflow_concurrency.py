@@ -1,5 +1,5 @@
-"""Two people change the same case at the same moment on PostgreSQL: one wins, the other
-is told, and no update is lost."""
+"""Two people change the same case at the same moment on PostgreSQL: one wins, the
+others get a conflict, and no update is lost."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _officer(username: str) -> Any:
     return user
 
 
-def test_simultaneous_edits_at_one_version_let_exactly_one_through() -> None:
+def test_simultaneous_edits_one_wins() -> None:
     office = Office.objects.create(code="NYC", name="New York City")
     person = Person.objects.create(person_id="P-1", min_link_probability=1.0)
     case = Case.objects.create(

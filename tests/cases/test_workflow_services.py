@@ -136,7 +136,7 @@ def test_due_date_follows_the_state_setting(world: World, monkeypatch: Any) -> N
     assert _fresh(case).due_on == date(2026, 12, 10)
 
 
-def test_a_missing_reason_is_refused_and_nothing_changes(world: World) -> None:
+def test_transition_without_reason_rejected(world: World) -> None:
     case = _fresh(world.case)
     with pytest.raises(CaseActionRefused) as refused:
         workflow.case_transition(
@@ -147,7 +147,7 @@ def test_a_missing_reason_is_refused_and_nothing_changes(world: World) -> None:
     assert not CaseEvent.objects.filter(case=case).exists()
 
 
-def test_second_editor_gets_a_conflict_with_the_current_state(world: World) -> None:
+def test_stale_version_gets_conflict(world: World) -> None:
     seen = _fresh(world.case).version
     workflow.case_transition(
         case_id=world.case.pk, name="start_vetting", actor=world.officer, version=seen
@@ -223,7 +223,7 @@ def test_safeguard_refuses_then_a_supervisor_overrides_with_justification(
     )
     assert [guard["code"] for guard in override.guards] == [code]
     assert result.event.data["overridden"] == [code]
-    # Listed for review: the office's other supervisor is told, not the author.
+    # Listed for review: the office's other supervisor is notified, not the author.
     told = Notification.objects.filter(kind="override").values_list("user__username", flat=True)
     assert list(told) == ["super2"]
 
@@ -333,7 +333,7 @@ def test_upheld_claim_blocks_for_good_and_proposes_closing(world: World) -> None
     assert (proposal.kind, proposal.status) == ("close_not_removable", "pending")
 
 
-def test_claim_on_an_absorbed_person_still_blocks_after_a_merge(world: World) -> None:
+def test_merged_person_claim_still_blocks(world: World) -> None:
     Person.objects.create(person_id="P-OLD", merged_into="P-1")
     workflow.citizenship_claim_record(
         person_id="P-OLD", actor=world.officer, source="the person", statement="born in Ohio"
@@ -342,7 +342,7 @@ def test_claim_on_an_absorbed_person_still_blocks_after_a_merge(world: World) ->
     assert facts.open_citizenship_claims == 1
 
 
-def test_departure_status_proposes_self_departed_once_and_waits_for_an_officer(
+def test_departure_proposal_waits_for_officer(
     world: World,
 ) -> None:
     Person.objects.filter(pk="P-1").update(
@@ -359,7 +359,7 @@ def test_departure_status_proposes_self_departed_once_and_waits_for_an_officer(
         "self_departed",
         "departure_recorded",
     )
-    # Nobody works the case, so the office's supervisors are told.
+    # No officer works the case, so the office's supervisors are notified.
     told = set(
         Notification.objects.filter(kind="proposal").values_list("user__username", flat=True)
     )
@@ -373,7 +373,7 @@ def test_departure_status_proposes_self_departed_once_and_waits_for_an_officer(
         reason="the departure record belongs to a namesake",
     )
     assert CaseProposal.objects.get(pk=proposal.pk).status == "rejected"
-    # The rejection holds while the status period is the same.
+    # The rejection stays in force while the status period is the same.
     assert status_proposals_raise(person_ids={"P-1"}, now=NOW) == 0
     # A later departure is a new status period and is proposed again; accepting closes.
     Person.objects.filter(pk="P-1").update(status_since=date(2026, 12, 5))
@@ -444,7 +444,7 @@ def test_watchers_hear_of_changes_made_by_others(world: World) -> None:
     assert workflow.notifications_unread_count(user=world.officer2) == 0
 
 
-def test_overdue_case_is_escalated_once_to_supervisors_and_officer(world: World) -> None:
+def test_overdue_case_escalated_once(world: World) -> None:
     _claimed(world)
     Case.objects.filter(pk=world.case.pk).update(due_on=date(2026, 12, 1))
     assert workflow.cases_escalate(today=date(2026, 12, 7), now=NOW) == 1
@@ -481,7 +481,7 @@ def test_closed_case_reopens_only_by_a_supervisor(world: World) -> None:
     assert CitizenshipClaim.objects.count() == 0
 
 
-def test_merging_a_protected_person_protects_the_case_at_once(world: World) -> None:
+def test_merge_carries_protection_to_case(world: World) -> None:
     from immigrationos.cases.merges import person_merge
     from immigrationos.cases.models import ReviewDecision, SourceRecord
 
@@ -515,8 +515,8 @@ def test_merging_a_protected_person_protects_the_case_at_once(world: World) -> N
             justification=JUSTIFICATION,
         )
     codes = [r.code for r in refused.value.refusals]
-    # The citizen's protection moved to the merged person, and the merge itself makes the
-    # status out of date until the next run; neither may be overridden.
+    # The citizen's protection moved to the merged person. The merge also makes the status
+    # out of date until the next run. Neither refusal may be overridden.
     assert codes == ["protected", "identity_changed"]
 
 
@@ -563,7 +563,7 @@ def test_justification_spaces_do_not_count(world: World) -> None:
     assert not GuardOverride.objects.exists()
 
 
-def test_upheld_claim_protects_the_person_and_clears_its_messages(world: World) -> None:
+def test_upheld_claim_protects_person(world: World) -> None:
     _claimed(world)
     claim = workflow.citizenship_claim_record(
         person_id="P-1", actor=world.analyst, source="the person", statement="born in Ohio"

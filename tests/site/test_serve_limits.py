@@ -45,7 +45,7 @@ def test_body_over_attachment_limit_gets_413(monkeypatch: pytest.MonkeyPatch) ->
     try:
         port = server.effective_port
         assert _post(port, 1000) == (200, b"1000")
-        # The server answers from the Content-Length header, before any of the body arrives.
+        # The server responds from the Content-Length header, before any of the body arrives.
         status, _ = _post(port, 1000 + REQUEST_BODY_MARGIN_BYTES + 1, send_body=False)
         assert status == 413
     finally:

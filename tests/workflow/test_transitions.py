@@ -28,7 +28,7 @@ def _codes(name: str, facts: CaseFacts) -> list[str]:
     return [refusal.code for refusal in transition_refusals(transition_get(name), facts)]
 
 
-def test_every_open_state_can_be_closed_and_every_state_is_reachable() -> None:
+def test_states_reachable_and_closable() -> None:
     targets = {transition.target for transition in TRANSITIONS}
     assert set(OPEN_STATES) - {"lead"} <= targets
     for state in OPEN_STATES:
@@ -120,7 +120,7 @@ def test_link_at_the_threshold_is_not_weak() -> None:
     assert _codes("assign_for_action", facts) == []
 
 
-def test_actions_check_lists_transitions_from_the_state_with_reasons() -> None:
+def test_actions_check_lists_reasons() -> None:
     facts = replace(OFFICER_FACTS, identity_in_review=True)
     checks = {check.transition.name: check for check in actions_check(facts)}
     assert set(checks) == {
@@ -139,7 +139,7 @@ def test_actions_check_lists_transitions_from_the_state_with_reasons() -> None:
     assert [r.code for r in checks["close_deprioritised"].refusals] == ["role"]
 
 
-def test_override_needs_a_supervisor_a_justification_and_only_overridable_refusals() -> None:
+def test_override_rules() -> None:
     refusals = transition_refusals(
         transition_get("assign_for_action"), replace(OFFICER_FACTS, identity_in_review=True)
     )

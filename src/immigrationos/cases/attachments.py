@@ -29,11 +29,10 @@ from django.utils import timezone
 from immigrationos.access.policy import OFFICER, SUPERVISOR
 from immigrationos.access.roles import user_role_get
 from immigrationos.audit.models import Outcome
-from immigrationos.audit.services import audit_record
 from immigrationos.cases.conf import attachment_max_bytes, attachment_scan_command
 from immigrationos.cases.errors import AttachmentRejected
 from immigrationos.cases.models import Case, CaseAttachment, CaseEvent, CaseEventKind
-from immigrationos.cases.workflow import watchers_notify
+from immigrationos.cases.workflow import actor_audit, watchers_notify
 from immigrationos.paths import data_home
 
 logger = logging.getLogger(__name__)
@@ -100,7 +99,7 @@ def filename_display(name: str) -> str:
     return kept or "attachment"
 
 
-# The extension a download gets for each accepted type, whatever the uploaded name said.
+# The extension a download gets for each accepted type, whatever the uploaded name was.
 EXTENSIONS: dict[str, str] = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", TEXT: ".txt"}
 
 
@@ -276,13 +275,13 @@ def case_attachment_add(
         upload.seek(0)  # type: ignore[attr-defined]
         scan, scan_detail = _store(upload.chunks(), sha256=inspected.sha256)  # type: ignore[attr-defined]
     except AttachmentRejected as exc:
-        audit_record(
-            request=request,
+        actor_audit(
+            request,
+            actor=actor,
             action="case_attachment_add",
             object_type="case",
             object_ids=[str(case.pk)],
             outcome=Outcome.DENIED if exc.code == "role" else Outcome.FAILED,
-            username=None if request is not None else actor.get_username(),
             details={"person_id": case.person_id, "rejected": exc.code},
         )
         raise
@@ -312,12 +311,12 @@ def case_attachment_add(
             data={"attachment_id": attachment.pk},
         )
         watchers_notify(case, actor=actor, now=now, what="attachment added")
-        audit_record(
-            request=request,
+        actor_audit(
+            request,
+            actor=actor,
             action="case_attachment_add",
             object_type="case",
             object_ids=[str(case.pk)],
-            username=None if request is not None else actor.get_username(),
             details={
                 "person_id": case.person_id,
                 "attachment_id": attachment.pk,

@@ -96,7 +96,7 @@ def cases_bulk_apply(
 ) -> list[BulkRowResult]:
     """Run ``action`` on each target through its service and return one result per target.
 
-    ``case_visible`` says whether the actor may see a case; a case it rejects is reported
+    ``case_visible`` returns whether the actor may see a case; a case it rejects is reported
     as not found, exactly like a missing one, so the result does not reveal it exists.
     Raises ValueError for an unknown action, a missing assignee, a missing reason where
     the action requires one, or more than BULK_MAX_CASES targets, before any case is

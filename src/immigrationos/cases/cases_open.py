@@ -184,7 +184,7 @@ def _tiers_update(
         batch_size=2000,
     )
     # A tier change does not change the case's direction, so it applies at once; the
-    # officer and the watchers are told.
+    # officer and the watchers are notified.
     for case, _tier, reason in changed:
         notify_case_people(
             case, kind=Notification.Kind.WATCHED, text=f"case {case.pk}: {reason}", now=now
@@ -193,7 +193,7 @@ def _tiers_update(
 
 
 def status_proposals_raise(*, person_ids: set[str], now: datetime) -> int:
-    """Propose closing each open case whose person's status says the case is done.
+    """Propose closing each open case whose person's status shows the case is done.
 
     ``STATUS_PROPOSALS`` maps statuses to closing transitions. A proposal is raised once per
     status period (its start date is part of the origin), so an officer's rejection holds

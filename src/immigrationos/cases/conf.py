@@ -41,7 +41,7 @@ DUE_WORKING_DAYS_ENV = "IMMIGRATIONOS_CASE_DUE_WORKING_DAYS"
 def case_due_working_days() -> dict[str, int]:
     """Return the working days each case state may last, defaults overridden per state.
 
-    IMMIGRATIONOS_CASE_DUE_WORKING_DAYS holds ``state=days`` pairs separated by commas, for
+    IMMIGRATIONOS_CASE_DUE_WORKING_DAYS contains ``state=days`` pairs separated by commas, for
     example ``vetting=10,assigned=15``; ``state=none`` removes that state's due date. Raises
     ConfigurationError naming the pair that is not valid.
     """

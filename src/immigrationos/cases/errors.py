@@ -31,7 +31,7 @@ class CaseVersionConflict(CasesError):
 
 
 class CaseActionRefused(CasesError):
-    """A case action is not allowed now; ``refusals`` says why, one line each."""
+    """A case action is not allowed now; ``refusals`` lists why, one reason each."""
 
     def __init__(self, refusals: Sequence[Any], *, action: str) -> None:
         self.refusals = list(refusals)

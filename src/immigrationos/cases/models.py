@@ -275,7 +275,7 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """One change to a case; ``actor`` is empty when the pipeline made it.
 
-    ``kind`` says what changed; ``data`` holds ids the change refers to (a note, a
+    ``kind`` names what changed, and ``data`` contains the ids the change refers to (a note, a
     proposal, an override, the assignee), never values copied out of records.
     """
 
@@ -657,7 +657,7 @@ class Notification(models.Model):
 
 
 class CaseWatch(models.Model):
-    """A user who asked to be told when a case changes."""
+    """A user who requested a notification whenever a case changes."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="watchers")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from immigrationos.access.policy import OFFICER, SUPERVISOR
 from immigrationos.access.roles import user_role_get
+from immigrationos.audit.models import Outcome
 from immigrationos.audit.services import audit_record
 from immigrationos.cases.conf import case_due_working_days
 from immigrationos.cases.errors import CaseActionRefused, CaseVersionConflict
@@ -50,7 +51,6 @@ from immigrationos.workflow.transitions import (
     Transition,
     actions_check,
     override_allowed,
-    safeguard_refusals,
     transition_get,
     transition_refusals,
     written_length,
@@ -112,11 +112,6 @@ def case_actions_get(*, case: Case, actor: User | AnonymousUser) -> list[ActionC
     return actions_check(case_facts_get(case=case, actor=actor))
 
 
-def enforcement_refusals_get(*, case: Case) -> list[Refusal]:
-    """Return the safeguards that refuse any enforcement step on the case's person now."""
-    return safeguard_refusals(case_facts_get(case=case, actor=None))
-
-
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -166,6 +161,28 @@ def _event(
     )
 
 
+def actor_audit(
+    request: HttpRequest | None,
+    *,
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_ids: list[str],
+    details: Mapping[str, object] | None = None,
+    outcome: str = Outcome.OK,
+) -> None:
+    """Record a change for ``request``, or for ``actor`` when a service runs without one."""
+    audit_record(
+        request=request,
+        action=action,
+        object_type=object_type,
+        object_ids=object_ids,
+        outcome=outcome,
+        username=None if request is not None or actor is None else actor.get_username(),
+        details=details,
+    )
+
+
 def _audit(
     request: HttpRequest | None,
     *,
@@ -174,12 +191,12 @@ def _audit(
     actor: User | None,
     details: Mapping[str, object] | None = None,
 ) -> None:
-    audit_record(
-        request=request,
+    actor_audit(
+        request,
+        actor=actor,
         action=action,
         object_type="case",
         object_ids=[str(case.pk)],
-        username=None if request is not None or actor is None else actor.get_username(),
         details={"person_id": case.person_id, **(details or {})},
     )
 
@@ -357,7 +374,7 @@ def case_release(
         case = _case_locked(case_id)
         _version_check(case, version)
         if case.assignee_id is None:
-            raise _refuse("Release", "not_assigned", "nobody works this case")
+            raise _refuse("Release", "not_assigned", "no officer works this case")
         role = _role(actor)
         if case.assignee_id != actor.pk and role != SUPERVISOR:
             raise _refuse(
@@ -505,7 +522,9 @@ def case_note_add(
     if not text:
         raise _refuse("Add note", "empty", "the note is empty")
     if len(text) > NOTE_MAX_CHARS:
-        raise _refuse("Add note", "too_long", f"a note holds at most {NOTE_MAX_CHARS:,} characters")
+        raise _refuse(
+            "Add note", "too_long", f"a note may contain at most {NOTE_MAX_CHARS:,} characters"
+        )
     if _role(actor) not in (OFFICER, SUPERVISOR):
         raise _refuse("Add note", "role", "only an officer or supervisor may add a note")
     with transaction.atomic():
@@ -581,12 +600,12 @@ def citizenship_claim_record(
                 now=now,
             )
             watchers_notify(case, actor=actor, now=now, what="citizenship claim recorded")
-        audit_record(
-            request=request,
+        actor_audit(
+            request,
+            actor=actor,
             action="citizenship_claim_record",
             object_type="person",
             object_ids=[person_id],
-            username=None if request is not None else actor.get_username(),
             details={"claim_id": claim.pk, "case_id": case_id},
         )
     return claim
@@ -670,12 +689,12 @@ def citizenship_claim_decide(
                 now=now,
                 exclude=actor,
             )
-        audit_record(
-            request=request,
+        actor_audit(
+            request,
+            actor=actor,
             action="citizenship_claim_decide",
             object_type="person",
             object_ids=[claim.person_id],
-            username=None if request is not None else actor.get_username(),
             details={"claim_id": claim.pk, "status": claim.status},
         )
     return claim
@@ -737,7 +756,7 @@ def proposal_raise(
 
     Returns None and writes nothing when a proposal from the same ``origin`` exists (a rerun
     of the pipeline or a redelivered event) or one of the same kind is still pending. A new
-    proposal is sent to the case's officer, or to the office's supervisors when nobody works
+    proposal is sent to the case's officer, or to the office's supervisors when no officer works
     the case.
     """
     step = transition_get(transition)
@@ -871,12 +890,12 @@ def override_review(
         override.reviewed_at = now
         override.review_note = note.strip()
         override.save()
-        audit_record(
-            request=request,
+        actor_audit(
+            request,
+            actor=actor,
             action="override_review",
             object_type="case",
             object_ids=[str(override.case_id)],
-            username=None if request is not None else actor.get_username(),
             details={"override_id": override.pk},
         )
     return override
@@ -947,13 +966,17 @@ def _notify(
     return len(unique)
 
 
+def _watchers(case: Case, *, exclude: User | None) -> list[User]:
+    watchers = User.objects.filter(pk__in=case.watchers.values("user_id"))
+    if exclude is not None:
+        watchers = watchers.exclude(pk=exclude.pk)
+    return list(watchers)
+
+
 def watchers_notify(case: Case, *, actor: User | None, now: datetime, what: str) -> None:
     """Tell the case's watchers, except the actor, that ``what`` happened to it."""
-    watchers = User.objects.filter(pk__in=case.watchers.values("user_id"))
-    if actor is not None:
-        watchers = watchers.exclude(pk=actor.pk)
     _notify(
-        watchers,
+        _watchers(case, exclude=actor),
         kind=Notification.Kind.WATCHED,
         case=case,
         text=f"case {case.pk} you watch: {what}",
@@ -965,11 +988,9 @@ def notify_case_people(
     case: Case, *, kind: str, text: str, now: datetime, exclude: User | None = None
 ) -> int:
     """Tell the case's officer and its watchers, except ``exclude``, about a change."""
-    recipients = list(User.objects.filter(pk__in=case.watchers.values("user_id")))
-    if case.assignee is not None:
+    recipients = _watchers(case, exclude=exclude)
+    if case.assignee is not None and (exclude is None or case.assignee_id != exclude.pk):
         recipients.append(case.assignee)
-    if exclude is not None:
-        recipients = [user for user in recipients if user.pk != exclude.pk]
     return _notify(recipients, kind=kind, case=case, text=text, now=now)
 
 

@@ -19,7 +19,7 @@ def server_options() -> dict[str, Any]:
     """Return the waitress options of the UI server.
 
     Django reads an upload whole before a view can check its size, so the server stops a
-    body larger than the attachment limit and a margin first (waitress answers 413).
+    body larger than the attachment limit and a margin first (waitress returns 413).
     """
     return {
         "threads": SERVER_THREADS,

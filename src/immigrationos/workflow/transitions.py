@@ -1,7 +1,7 @@
 """The case states, the transitions between them, and the safeguards that refuse them.
 
 Every change of a case's state is one of ``TRANSITIONS``. ``transition_refusals`` returns why
-a transition may not be made now; the case page lists the same refusals beside each action,
+a transition may not be made now. The case page lists the same refusals beside each action,
 so what a user sees is what the service enforces.
 
 Enforcement transitions (assign for action, record the action, removal pending) are refused
