@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from immigrationos.progress import TerminalProgress
@@ -41,6 +41,53 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     )
     print(summary.render())
     return 0
+
+
+def _cmd_synth_events(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from immigrationos.synth.events import EventOptions, events_generate, events_write
+    from immigrationos.synth.travellers import population_read
+
+    population = population_read(extracts_dir=Path(args.extracts))
+    options = EventOptions(
+        count=args.count,
+        seed=args.seed,
+        start=args.start,
+        interval=timedelta(seconds=args.interval),
+        unknown_share=args.unknown_share,
+        arrival_share=args.arrival_share,
+        defect_rate=args.defect_rate,
+    )
+    generated = events_generate(population=population, options=options)
+    truth = Path(args.truth) if args.truth else None
+    events_write(generated=generated, out=Path(args.out), truth=truth)
+    print(generated.summary())
+    print(f"written to {args.out}" + (f", truth to {args.truth}" if args.truth else ""))
+    return 0
+
+
+def _instant(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"invalid time {value!r}: expected ISO 8601 with a UTC offset, for example "
+            "2026-12-04T08:00:00+00:00"
+        )
+    return parsed
+
+
+def _share(value: str) -> float:
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0.0 <= share <= 1.0:
+        raise argparse.ArgumentTypeError(f"invalid share {value!r}: expected 0 to 1")
+    return share
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -223,6 +270,132 @@ def _cmd_manage(args: argparse.Namespace) -> int:
     return manage(args.rest)
 
 
+def _cmd_stream(args: argparse.Namespace) -> int:
+    from immigrationos.site.setup import django_setup
+
+    django_setup()
+    from immigrationos.events.stream import StreamSettings
+
+    if args.replay:
+        from immigrationos.events.replay import replay_run
+
+        replayed = replay_run(
+            path=Path(args.replay),
+            rate=args.rate,
+            settings=StreamSettings.from_settings(url=args.nats),
+            keep_sent_at=args.keep_sent_at,
+        )
+        print(replayed.render())
+        return 0
+    if args.drop_dir:
+        from immigrationos.events.filedrop import drop_watch
+
+        dropped = drop_watch(
+            directory=Path(args.drop_dir), batch=args.batch, idle_exit=args.idle_exit
+        )
+        print(dropped.render())
+        return 0
+
+    from immigrationos.events.stream import ConsumeOptions, stream_consume
+
+    consumed = stream_consume(
+        settings=StreamSettings.from_settings(url=args.nats),
+        options=ConsumeOptions(
+            batch=args.batch,
+            idle_exit=args.idle_exit,
+            max_events=args.max_events,
+            log_every=args.log_every,
+        ),
+    )
+    print(consumed.render())
+    return 0
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"invalid count {value!r}: expected a whole number >= 1")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"invalid value {value!r}: expected a number above 0")
+    return number
+
+
+def _stream_parser_add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stream = commands.add_parser(
+        "stream",
+        help="apply departure and arrival events from NATS JetStream or a drop folder, "
+        "or replay an event file onto the stream",
+        description="By default, consume the events stream (IMMIGRATIONOS_EVENTS_STREAM, "
+        "subject IMMIGRATIONOS_EVENTS_SUBJECT) with the durable consumer "
+        "IMMIGRATIONOS_EVENTS_DURABLE, acknowledging each event after its effects commit. "
+        "See docs/events.md.",
+    )
+    mode = stream.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--drop-dir",
+        metavar="DIR",
+        help="watch DIR for *.jsonl and *.json event files instead of consuming the stream",
+    )
+    mode.add_argument(
+        "--replay",
+        metavar="FILE",
+        help="publish the events of this JSON Lines file to the stream, then exit",
+    )
+
+    stream.add_argument(
+        "--nats", metavar="URL", help="NATS server address (default: IMMIGRATIONOS_NATS_URL)"
+    )
+    stream.add_argument(
+        "--batch",
+        type=_positive_int,
+        default=50,
+        help="events applied per database transaction (default 50)",
+    )
+    stream.add_argument(
+        "--idle-exit",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="exit after this many seconds without an event (default: run until stopped)",
+    )
+    stream.add_argument(
+        "--max-events",
+        type=_positive_int,
+        metavar="N",
+        help="exit after N stream messages (default: no limit)",
+    )
+    stream.add_argument(
+        "--log-every",
+        type=_positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds between two summary lines in the log (default 10)",
+    )
+
+    stream.add_argument(
+        "--rate",
+        type=_positive_float,
+        default=100.0,
+        help="with --replay: events published per second (default 100)",
+    )
+    stream.add_argument(
+        "--keep-sent-at",
+        action="store_true",
+        help="with --replay: keep each event's recorded sent_at instead of the publish time",
+    )
+    stream.set_defaults(handler=_cmd_stream)
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -256,6 +429,45 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of", type=_as_of, default=today, help="as-of date, YYYY-MM-DD (default: today)"
     )
     synth.set_defaults(handler=_cmd_synth)
+
+    synth_events = commands.add_parser(
+        "synth-events",
+        help="generate departure and arrival events of a synthetic population (JSON Lines)",
+    )
+    synth_events.add_argument(
+        "--extracts", required=True, help="the extracts/ folder that synth wrote (truth/ beside)"
+    )
+    synth_events.add_argument("--out", required=True, help="JSON Lines file to write")
+    synth_events.add_argument("--count", type=int, required=True, help="number of events")
+    synth_events.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    synth_events.add_argument(
+        "--start",
+        type=_instant,
+        help="time of the first event, ISO 8601 with offset (default: so that the last "
+        "event falls at midnight UTC of the population's as-of date)",
+    )
+    synth_events.add_argument(
+        "--interval", type=float, default=30.0, help="mean seconds between events (default 30)"
+    )
+    synth_events.add_argument(
+        "--unknown-share",
+        type=_share,
+        default=0.1,
+        help="share of departures by persons unknown to the store (default 0.1)",
+    )
+    synth_events.add_argument(
+        "--arrival-share", type=_share, default=0.15, help="share of arrivals (default 0.15)"
+    )
+    synth_events.add_argument(
+        "--defect-rate",
+        type=_share,
+        default=0.2,
+        help="share of events with one identity defect (default 0.2)",
+    )
+    synth_events.add_argument(
+        "--truth", help="also write event_id, true person_id, role and defect to this CSV file"
+    )
+    synth_events.set_defaults(handler=_cmd_synth_events)
 
     ingest = commands.add_parser("ingest", help="validate and stage the extracts in DIR")
     ingest.add_argument("dir", help="folder containing <source>.csv extracts")
@@ -348,6 +560,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="stop after loading the data")
     demo.set_defaults(handler=_cmd_demo)
 
+    _stream_parser_add(commands)
+
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_cmd_manage)
@@ -367,6 +581,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from immigrationos.audit.errors import AuditError
     from immigrationos.cases.errors import CasesError
     from immigrationos.evaluation import EvaluationError
+    from immigrationos.events.errors import EventsError
     from immigrationos.linkage.errors import LinkageError
     from immigrationos.policy.errors import PolicyError
     from immigrationos.privacy.errors import PrivacyError
@@ -379,6 +594,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
         PrivacyError,
         CasesError,
         EvaluationError,
+        EventsError,
         LinkageError,
         PolicyError,
         SourceError,

@@ -68,7 +68,16 @@ def run_demo(
     finally:
         con.close()
 
+    from immigrationos.events.demo_feed import demo_feed_start
     from immigrationos.web.accounts import demo_accounts_create
+
+    inbox = home / "events" / "inbox"
+    if serve_ui:
+        backfill = demo_feed_start(extracts_dir=synth_dir / "extracts", inbox=inbox, seed=seed)
+        print(
+            f"\nDeparture feed: {backfill} events from the last hour, then new events every "
+            f"few seconds, dropped into {inbox} and applied by the drop-folder watcher."
+        )
 
     accounts = demo_accounts_create()
     print("\nDemo accounts (passwords, and the partner's API token, are shown only now):")

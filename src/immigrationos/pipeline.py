@@ -141,6 +141,7 @@ def run_pipeline(
         with _stage(result, "link"):
             if load_operational:
                 review_constraints_export(con)
+                result.reports.append(f"{events_export(con):,} events staged from the event path")
             # Incremental when a previous run saved its model and only new records arrived.
             linked = link_run(con=con, progress=progress)
         result.reports.append(linked.render())
@@ -191,6 +192,17 @@ def review_constraints_export(con: duckdb.DuckDBPyConnection) -> int:
     from immigrationos.cases.review_decisions import review_constraints_export as export
 
     return export(con=con)
+
+
+def events_export(con: duckdb.DuckDBPyConnection) -> int:
+    """Stage the events applied since the last run, so that linkage sees them."""
+    from immigrationos.site.setup import django_setup, migrate
+
+    django_setup()
+    migrate()
+    from immigrationos.events.staging_export import events_stage
+
+    return events_stage(con=con)
 
 
 def _operational_load(con: duckdb.DuckDBPyConnection, run_id: str, progress: Progress) -> str:

@@ -108,4 +108,5 @@ def url_samples(offices: Offices, *, out_of_office: bool = False) -> dict[str, o
         "attachment_id": 1,
         "filter_id": 1,
         "override_id": 1,
+        "event_id": "EV-none",
     }

@@ -15,7 +15,11 @@ AUDITOR = "auditor"
 PRIVACY_OFFICER = "privacy_officer"
 PARTNER = "partner"
 ADMIN = "admin"
-ALL_ROLES = frozenset({ANALYST, OFFICER, SUPERVISOR, AUDITOR, PRIVACY_OFFICER, PARTNER, ADMIN})
+EVENT_SOURCE = "event_source"
+ALL_ROLES = frozenset(
+    {ANALYST, OFFICER, SUPERVISOR, AUDITOR, PRIVACY_OFFICER, PARTNER, ADMIN, EVENT_SOURCE}
+)
+TOKEN_ROLES = frozenset({PARTNER, EVENT_SOURCE})
 STAFF = frozenset({ANALYST, OFFICER, SUPERVISOR})
 OFFICE_SCOPED_ROLES = frozenset({OFFICER, SUPERVISOR})
 
@@ -38,7 +42,7 @@ EXPECTED: dict[str, Expect] = {
     "oidc_authentication_init": Expect(roles=ALL_ROLES, public=True, optional=True),
     "oidc_authentication_callback": Expect(roles=ALL_ROLES, public=True, optional=True),
     "logout": Expect(roles=ALL_ROLES, public=True),
-    "dashboard": Expect(roles=ALL_ROLES - {PARTNER}),
+    "dashboard": Expect(roles=ALL_ROLES - TOKEN_ROLES),
     "search": Expect(roles=STAFF, person_data=True),
     "person": Expect(roles=STAFF, person_data=True, scoped="person_id"),
     "review": Expect(roles=frozenset({ANALYST, SUPERVISOR}), person_data=True),
@@ -76,6 +80,8 @@ EXPECTED: dict[str, Expect] = {
     "notifications_read": Expect(roles=STAFF),
     "overrides": Expect(roles=frozenset({SUPERVISOR}), person_data=True),
     "override_review": Expect(roles=frozenset({SUPERVISOR}), person_data=True),
+    "departures": Expect(roles=STAFF, person_data=True),
+    "departures_live": Expect(roles=STAFF, person_data=True),
     "audit_events": Expect(roles=frozenset({AUDITOR})),
     "privacy_disclosures": Expect(roles=frozenset({PRIVACY_OFFICER})),
     "amendments": Expect(roles=frozenset({PRIVACY_OFFICER})),
@@ -83,13 +89,15 @@ EXPECTED: dict[str, Expect] = {
     "amendment_new": Expect(roles=STAFF, person_data=True),
     # Counts of admissions, with no person data.
     "report_overstay": Expect(roles=STAFF | {AUDITOR}),
-    "purpose": Expect(roles=ALL_ROLES - {PARTNER}),
+    "purpose": Expect(roles=ALL_ROLES - TOKEN_ROLES),
     "break_glass_request": Expect(roles=OFFICE_SCOPED_ROLES),
     "break_glass_list": Expect(roles=frozenset({SUPERVISOR, ADMIN})),
     "break_glass_review": Expect(roles=frozenset({SUPERVISOR, ADMIN})),
     "office_grants": Expect(roles=frozenset({ADMIN})),
     "office_grant_end": Expect(roles=frozenset({ADMIN})),
     "api-v1:person_get": Expect(roles=STAFF | {PARTNER}, person_data=True, scoped="person_id"),
+    "api-v1:events": Expect(roles=frozenset({EVENT_SOURCE})),
+    "api-v1:event_get": Expect(roles=frozenset({EVENT_SOURCE})),
     "api-v1:openapi-json": Expect(roles=ALL_ROLES),
     "api-v1:api-root": Expect(roles=ALL_ROLES),
 }

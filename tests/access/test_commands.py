@@ -34,7 +34,7 @@ def test_api_token_command_prints_token(db: None) -> None:
 
 def test_api_token_command_rejects_staff(db: None) -> None:
     _user("ana", "analyst")
-    with pytest.raises(CommandError, match="only partner users get API tokens"):
+    with pytest.raises(CommandError, match="only partner and event_source users get API tokens"):
         call_command("api_token_create", "ana", "--partner", "Agency")
 
 
@@ -82,3 +82,17 @@ def test_office_grant_command_rejects(offices: Offices, arguments: list[str], me
     with pytest.raises(CommandError, match=message):
         call_command("office_grant_create", *arguments)
     assert not OfficeGrant.objects.exists()
+
+
+def test_role_assign_command_creates_user_in_role(db: None) -> None:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from immigrationos.access.roles import user_role_get
+
+    call_command("role_assign", "feed-1", "event_source")
+    user = get_user_model().objects.get(username="feed-1")
+    assert user_role_get(user=user) == "event_source"
+    assert not user.has_usable_password()
+    with pytest.raises(CommandError, match="needs an office code"):
+        call_command("role_assign", "officer-9", "officer")

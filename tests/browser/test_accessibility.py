@@ -7,6 +7,7 @@ serious or critical under the WCAG 2.0 and 2.1 level A and AA rules.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -107,12 +108,54 @@ def _page_path(name: str) -> str:
         return reverse("web:person", args=["P1"])
     if name == "case":
         return reverse("web:case", args=[Case.objects.get(person_id="P1").pk])
+    if name == "departures_rejected":
+        return reverse("web:departures") + "?tab=rejected"
     if name == "queue":
         try:
             return reverse("web:queue")
         except NoReverseMatch:
             pytest.skip("the work queue route web:queue does not exist yet")
     return reverse(f"web:{name}")
+
+
+def _departure_events_make() -> None:
+    """Store a departure and an arrival of P1 and a rejected event, so that the live panel
+    and the departures page show full rows: links, an expandable reason and re-entry checks."""
+    from django.utils import timezone
+
+    from immigrationos.cases.models import Case
+    from web.departure_events import event_make, rejected_make
+
+    case = Case.objects.get(person_id="P1")
+    now = timezone.now()
+    event_make(
+        occurred_at=now - timedelta(minutes=5),
+        given_name="Renée",
+        family_name="Dvořáková",
+        person_id="P1",
+        case_id=case.pk,
+        proposal_id=1,
+        verification_rule="boarding_confirmed",
+        verification_reason="boarding confirmed by the carrier at the gate",
+        status_before="potential_overstay_unconfirmed",
+        status_after="departed",
+    )
+    event_make(
+        occurred_at=now - timedelta(hours=3),
+        kind="arrival",
+        port="SYS",
+        port_tz="America/Los_Angeles",
+        mode="land",
+        evidence_kind="biometric_confirmation",
+        person_id="P1",
+        case_id=case.pk,
+        flags=["reentry_after_removal", "reentry_bar_running"],
+    )
+    rejected_make(
+        received_at=now,
+        event_id="BAD-1",
+        errors=[{"field": "mode", "message": "'rail' is not one of air, sea, land"}],
+    )
 
 
 def _violations_serious(page: Any) -> list[dict[str, Any]]:
@@ -197,7 +240,19 @@ def test_sign_in_pages_axe(
     assert not violations, f"axe on /purpose/:\n{_violations_format(violations)}"
 
 
-@pytest.mark.parametrize("name", ["dashboard", "person", "case", "cases", "review", "queue"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "dashboard",
+        "person",
+        "case",
+        "cases",
+        "review",
+        "queue",
+        "departures",
+        "departures_rejected",
+    ],
+)
 def test_page_axe_and_laptop_width(
     live_server: Any,
     loaded: Any,
@@ -206,6 +261,7 @@ def test_page_axe_and_laptop_width(
 ) -> None:
     from playwright.sync_api import expect
 
+    _departure_events_make()
     path = _page_path(name)
     page = _signed_in(browser_page, live_server.url)
 
@@ -213,6 +269,13 @@ def test_page_axe_and_laptop_width(
     assert response is not None
     assert response.status == 200, f"{path} returned {response.status}"
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    if name == "dashboard":
+        # The live departures panel is part of the page that axe checks.
+        expect(page.locator("#departures-live")).to_contain_text("Renée Dvořáková")
+    if name == "departures":
+        # An open verification reason is checked too.
+        page.locator("summary").first.click()
+        expect(page.get_by_text("boarding confirmed by the carrier at the gate")).to_be_visible()
 
     violations = _violations_serious(page)
     assert not violations, f"axe on {path}:\n{_violations_format(violations)}"

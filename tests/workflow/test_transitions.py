@@ -80,6 +80,12 @@ def test_enforcement_needs_someone_working_the_case() -> None:
         ({"identity_in_review": True}, "identity_in_review", True),
         ({"min_link_probability": 0.93}, "weak_link", True),
         ({"person_merged_into": "P-2"}, "person_merged", False),
+        (
+            {"departure_reported": "unverified", "departure_date": "2026-12-01"},
+            "departure_reported",
+            True,
+        ),
+        ({"departure_reported": "verified"}, "departure_reported", True),
     ],
 )
 def test_each_safeguard_refuses_every_enforcement_transition(

@@ -16,8 +16,14 @@ AUDITOR: Final = "auditor"
 PRIVACY_OFFICER: Final = "privacy_officer"
 PARTNER: Final = "partner"
 ADMIN: Final = "admin"
+# A source system that sends departure and arrival events (carrier manifests, exit apps).
+EVENT_SOURCE: Final = "event_source"
 
-ROLES: Final = (ANALYST, OFFICER, SUPERVISOR, AUDITOR, PRIVACY_OFFICER, PARTNER, ADMIN)
+ROLES: Final = (
+    ANALYST, OFFICER, SUPERVISOR, AUDITOR, PRIVACY_OFFICER, PARTNER, ADMIN, EVENT_SOURCE
+)  # fmt: skip
+# Roles that sign in to the API with a token only, never to the web pages.
+TOKEN_ROLES: Final = frozenset({PARTNER, EVENT_SOURCE})
 STAFF_ROLES: Final = frozenset({ANALYST, OFFICER, SUPERVISOR})
 
 # The session key under which the purpose of use a signed-in user chose is stored.
@@ -80,7 +86,11 @@ ROUTE_POLICY: Final[dict[str, RoutePolicy]] = {
     "notifications_read": RoutePolicy(roles=STAFF_ROLES),
     "overrides": RoutePolicy(roles=frozenset({SUPERVISOR}), person_data=True),
     "override_review": RoutePolicy(roles=frozenset({SUPERVISOR}), person_data=True),
-    "purpose": RoutePolicy(roles=frozenset(ROLES) - {PARTNER}),
+    # Applied departure and arrival events, and the dashboard's live panel of departures. The
+    # view limits the page's rejected-events tab to analysts and supervisors.
+    "departures": RoutePolicy(roles=STAFF_ROLES, person_data=True),
+    "departures_live": RoutePolicy(roles=STAFF_ROLES, person_data=True),
+    "purpose": RoutePolicy(roles=frozenset(ROLES) - TOKEN_ROLES),
     "break_glass_request": RoutePolicy(roles=frozenset({OFFICER, SUPERVISOR})),
     "break_glass_list": RoutePolicy(roles=frozenset({SUPERVISOR, ADMIN})),
     "break_glass_review": RoutePolicy(roles=frozenset({SUPERVISOR, ADMIN})),
@@ -94,6 +104,9 @@ ROUTE_POLICY: Final[dict[str, RoutePolicy]] = {
     # API operations, keyed by "namespace:url name". The API's auth checks these roles and
     # requires an X-Purpose header where person_data is set.
     "api-v1:person_get": RoutePolicy(roles=STAFF_ROLES | {PARTNER}, person_data=True),
+    # Events carry identity data in, but return only match outcomes and ids, so no purpose.
+    "api-v1:events": RoutePolicy(roles=frozenset({EVENT_SOURCE})),
+    "api-v1:event_get": RoutePolicy(roles=frozenset({EVENT_SOURCE})),
     "api-v1:openapi-json": RoutePolicy(roles=frozenset(ROLES)),
     "api-v1:api-root": RoutePolicy(roles=frozenset(ROLES)),
 }

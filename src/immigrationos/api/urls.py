@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Status
+from ninja.errors import ValidationError
 
 from immigrationos.access.masking import DOB, value_or_none
 from immigrationos.api.auth import (
@@ -13,6 +14,7 @@ from immigrationos.api.auth import (
     StaffSessionAuth,
     api_guarded,
 )
+from immigrationos.api.events import router as events_router
 from immigrationos.api.schemas import ErrorOut, PersonOut
 from immigrationos.audit.services import audited_read
 from immigrationos.cases import selectors
@@ -30,6 +32,24 @@ api = NinjaAPI(
     docs_url=None,
     docs_decorator=api_guarded,
 )
+
+
+api.add_router("/", events_router)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # One error format across the API: the message names each invalid parameter.
+    problems = [
+        f"{'.'.join(str(part) for part in error.get('loc', ())[1:]) or 'request'}: "
+        f"{error.get('msg', 'invalid')}"
+        for error in exc.errors
+    ]
+    return api.create_response(
+        request,
+        {"message": "invalid request: " + "; ".join(problems), "details": {"errors": exc.errors}},
+        status=400,
+    )
 
 
 @api.exception_handler(CasesError)

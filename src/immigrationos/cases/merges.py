@@ -140,8 +140,8 @@ def person_split(
                 f"a split of person {person_id!r} must move some but not all of its "
                 f"{len(own)} records"
             )
-        new_id = _unused_person_id(moved[0])
-        Person.objects.create(**_person_fields(new_id, moved))
+        new_id = unused_person_id(moved[0])
+        Person.objects.create(**person_fields_build(new_id, moved))
         change = IdentityChange.objects.create(
             kind=IdentityChange.Kind.SPLIT,
             person_ids_before=[person_id],
@@ -303,7 +303,7 @@ def _flags(person: Person) -> dict[str, Any]:
     return {name: getattr(person, name) for name in _PERSON_FLAGS}
 
 
-def _unused_person_id(smallest_uid: str) -> str:
+def unused_person_id(smallest_uid: str) -> str:
     attempt = 0
     candidate = derived_person_id(smallest_uid)
     while Person.objects.filter(person_id=candidate).exists():
@@ -312,11 +312,8 @@ def _unused_person_id(smallest_uid: str) -> str:
     return candidate
 
 
-def _person_fields(person_id: str, record_uids: list[str]) -> dict[str, Any]:
-    """Return the identity fields of a new person made of ``record_uids``.
-
-    Status and priority stay empty until the next pipeline run derives them.
-    """
+def person_assemble_from_store(person_id: str, record_uids: list[str]) -> snapshot.PersonRow:
+    """Return the identity of a person made of ``record_uids``, chosen from stored records."""
     rows = [
         snapshot.RecordRow(
             person_id=person_id,
@@ -340,7 +337,15 @@ def _person_fields(person_id: str, record_uids: list[str]) -> dict[str, Any]:
         )
         for record in SourceRecord.objects.filter(record_uid__in=record_uids)
     ]
-    assembled = snapshot.person_assemble(person_id, rows)
+    return snapshot.person_assemble(person_id, rows)
+
+
+def person_fields_build(person_id: str, record_uids: list[str]) -> dict[str, Any]:
+    """Return the identity fields of a new person made of ``record_uids``.
+
+    Status and priority stay empty until the next pipeline run derives them.
+    """
+    assembled = person_assemble_from_store(person_id, record_uids)
     return {
         "person_id": person_id,
         "given_name": assembled.given_name,

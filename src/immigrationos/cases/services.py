@@ -19,6 +19,9 @@ from immigrationos.cases.conf import case_open_max_tier
 from immigrationos.cases.models import PipelineRun
 from immigrationos.cases.review_queue import review_weights_load
 from immigrationos.cases.workflow import UPHELD_PROTECTION, upheld_person_ids
+from immigrationos.events.effects import persons_status_refresh
+from immigrationos.events.index import match_index_load
+from immigrationos.events.unstaged import unstaged_events
 from immigrationos.progress import Progress
 
 logger = logging.getLogger(__name__)
@@ -124,22 +127,28 @@ def operational_store_load(
     now = timezone.now()
 
     with bulk.load_tuning(), transaction.atomic():
+        # Events applied after this run staged its records stay, with their persons.
+        unstaged = unstaged_events(staged={r.record_uid for r in records})
         with progress.stage("load persons", total=len(persons)) as handle:
             changed = writers.persons_write(
                 persons=persons, values=values, periods=periods, run_id=run_id
             )
-            removed, superseded = writers.persons_retire(staged=set(values))
+            removed, superseded = writers.persons_retire(staged=set(values) | unstaged.person_ids)
             handle.advance(len(persons))
         with progress.stage("load records", total=len(records)) as handle:
-            records_removed = writers.records_write(records)
+            records_removed = writers.records_write(records, keep=unstaged.record_uids)
             handle.advance(len(records))
         with progress.stage("load names", total=len(changed)) as handle:
             writers.tokens_write(persons, changed=changed)
             handle.advance(len(changed))
         with progress.stage("load status", total=len(changed)) as handle:
             periods_written = writers.periods_write(periods, changed=changed)
+            # The staged status of a person with a newer event lacks that event.
+            persons_status_refresh(person_ids=unstaged.person_ids & changed)
             handle.advance(len(changed))
-        writers.reviews_write(reviews)
+        writers.reviews_write(reviews, keep=unstaged.review_ids)
+        with progress.stage("load match index", total=None):
+            match_index_load(con=con, keep=unstaged.record_uids)
         review_weights_load(con=con)
         with progress.stage("load cases", total=None):
             counts: CaseCounts = cases_sync(

@@ -78,6 +78,7 @@ def case_facts_get(*, case: Case, actor: User | AnonymousUser | None) -> CaseFac
     """Read what the safeguards look at for ``case`` and ``actor`` from the store."""
     person = case.person
     claims = citizenship_claims_for(person_id=person.pk)
+    departure = _departure_waiting(case)
     return CaseFacts(
         state=case.state,
         actor_role=_role(actor) or "",
@@ -96,7 +97,21 @@ def case_facts_get(*, case: Case, actor: User | AnonymousUser | None) -> CaseFac
         identity_changed_since_run=bool(
             changes_since_last_load(person_changes_get(person_id=person.pk))
         ),
+        departure_reported=departure[0],
+        departure_date=departure[1],
     )
+
+
+def _departure_waiting(case: Case) -> tuple[str, str]:
+    """Return (verification, date) of the strongest departure proposal waiting on ``case``."""
+    found = ("", "")
+    for evidence in CaseProposal.objects.filter(
+        case=case, status=CaseProposal.Status.PENDING, origin__startswith="event:"
+    ).values_list("evidence", flat=True):
+        verification = str((evidence or {}).get("verification") or "")
+        if verification in ("verified", "unverified") and found[0] != "verified":
+            found = (verification, str(evidence.get("departure_date") or ""))
+    return found
 
 
 def citizenship_claims_for(*, person_id: str) -> QuerySet[CitizenshipClaim]:
@@ -760,7 +775,7 @@ def proposal_raise(
     the case.
     """
     step = transition_get(transition)
-    if case.state == CLOSED:
+    if case.state not in step.sources:
         return None
     existing = CaseProposal.objects.filter(case=case, kind=step.name)
     if existing.filter(Q(origin=origin) | Q(status=CaseProposal.Status.PENDING)).exists():
@@ -794,6 +809,53 @@ def proposal_raise(
         now=now,
     )
     return proposal
+
+
+def proposal_evidence_update(
+    *, proposal: CaseProposal, reason: str, evidence: Mapping[str, Any], now: datetime
+) -> None:
+    """Replace a pending proposal's reason and evidence, with an event saying what changed.
+
+    Used when new evidence strengthens what a proposal rests on, for example a boarding
+    confirmation after a carrier manifest.
+    """
+    proposal.reason = reason
+    proposal.evidence = dict(evidence)
+    proposal.save(update_fields=["reason", "evidence"])
+    _event(
+        proposal.case,
+        actor=None,
+        now=now,
+        kind=CaseEventKind.PROPOSAL,
+        reason=f"proposal updated: {reason}",
+        data={"proposal_id": proposal.pk},
+    )
+
+
+def proposal_withdraw(*, proposal: CaseProposal, reason: str, now: datetime) -> None:
+    """Mark a pending proposal superseded by later facts, with an event saying why."""
+    proposal.status = CaseProposal.Status.SUPERSEDED
+    proposal.decided_at = now
+    proposal.decision_reason = reason
+    proposal.save(update_fields=["status", "decided_at", "decision_reason"])
+    _event(
+        proposal.case,
+        actor=None,
+        now=now,
+        kind=CaseEventKind.PROPOSAL,
+        reason=f"proposal withdrawn: {reason}",
+        data={"proposal_id": proposal.pk},
+    )
+
+
+def case_system_event(
+    case: Case, *, kind: str, reason: str, data: Mapping[str, Any], now: datetime
+) -> None:
+    """Record something the system learnt about a case (no actor), and tell its people."""
+    _event(case, actor=None, now=now, kind=kind, reason=reason, data=data)
+    notify_case_people(
+        case, kind=Notification.Kind.WATCHED, text=f"case {case.pk}: {reason}", now=now
+    )
 
 
 def proposal_decide(

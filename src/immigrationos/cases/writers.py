@@ -149,8 +149,9 @@ def persons_retire(*, staged: set[str]) -> tuple[int, int]:
     return len(removed), len(with_case)
 
 
-def records_write(records: list[snapshot.RecordRow]) -> int:
-    """Upsert new or changed records with their links; delete records no longer staged.
+def records_write(records: list[snapshot.RecordRow], *, keep: set[str] | None = None) -> int:
+    """Upsert new or changed records with their links; delete records no longer staged,
+    except those in ``keep``.
 
     Returns the number of records deleted.
     """
@@ -189,7 +190,7 @@ def records_write(records: list[snapshot.RecordRow]) -> int:
     bulk.bulk_write(
         table=table, columns=columns, rows=rows, conflict=columns[:1], update=columns[1:]
     )
-    gone = existing.keys() - {r.record_uid for r in records}
+    gone = existing.keys() - {r.record_uid for r in records} - (keep or set())
     return bulk.bulk_delete(table=table, column="record_uid", keys=sorted(gone))
 
 
@@ -214,8 +215,9 @@ def periods_write(periods: dict[str, list[tuple[object, ...]]], *, changed: set[
     return len(rows)
 
 
-def reviews_write(reviews: list[dict[str, Any]]) -> None:
-    """Upsert review items, keeping reviewer decisions; drop undecided items no longer staged."""
+def reviews_write(reviews: list[dict[str, Any]], *, keep: set[str] | None = None) -> None:
+    """Upsert review items, keeping reviewer decisions; drop undecided items no longer staged,
+    except those in ``keep``."""
     columns = [
         "review_id",
         "kind",
@@ -245,7 +247,7 @@ def reviews_write(reviews: list[dict[str, Any]]) -> None:
         update=columns[1:6],
     )
     undecided = set(ReviewItem.objects.filter(decision="").values_list("review_id", flat=True))
-    stale = undecided - {review["review_id"] for review in reviews}
+    stale = undecided - {review["review_id"] for review in reviews} - (keep or set())
     bulk.bulk_delete(table=_table(ReviewItem), column="review_id", keys=sorted(stale))
 
 

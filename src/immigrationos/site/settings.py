@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "immigrationos.api",
     "immigrationos.access",
     "immigrationos.privacy",
+    "immigrationos.events",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +266,7 @@ IMMIGRATIONOS_PURPOSES: dict[str, str] = {
     "audit": "Audit",
     "data_quality": "Data quality",
     "partner_lookup": "Partner lookup",
+    "event_intake": "Event intake",
 }
 # Shown above the sign-in form before anyone signs in (NIST SP 800-53 AC-8, system use
 # notification). Agencies replace it with the wording their counsel approves.
@@ -286,6 +288,7 @@ IMMIGRATIONOS_ROLE_PURPOSES: dict[str, list[str]] = {
     "privacy_officer": ["audit", "data_quality"],
     "admin": ["audit"],
     "partner": ["partner_lookup"],
+    "event_source": ["event_intake"],
 }
 # Break-glass access to another office's cases: minimum justification length (characters)
 # and how long it lasts (minutes).
@@ -293,6 +296,22 @@ IMMIGRATIONOS_BREAK_GLASS_MIN_JUSTIFICATION = 30
 IMMIGRATIONOS_BREAK_GLASS_MINUTES = int(os.environ.get("IMMIGRATIONOS_BREAK_GLASS_MINUTES", "60"))
 # Days a new partner API token stays valid.
 IMMIGRATIONOS_API_TOKEN_DAYS = 90
+# The event path (docs/events.md). At most this many events per POST /api/v1/events.
+IMMIGRATIONOS_EVENTS_MAX_BATCH = 1000
+# NATS JetStream: server address, the stream and its subject that carry incoming events,
+# the durable consumer that applies them, and the subject on which each applied event is
+# announced once its effects are committed.
+IMMIGRATIONOS_NATS_URL = os.environ.get("IMMIGRATIONOS_NATS_URL", "nats://127.0.0.1:4222")
+IMMIGRATIONOS_EVENTS_STREAM = os.environ.get("IMMIGRATIONOS_EVENTS_STREAM", "IMMIGRATIONOS_EVENTS")
+IMMIGRATIONOS_EVENTS_SUBJECT = os.environ.get(
+    "IMMIGRATIONOS_EVENTS_SUBJECT", "immigrationos.events.in"
+)
+IMMIGRATIONOS_EVENTS_DURABLE = os.environ.get(
+    "IMMIGRATIONOS_EVENTS_DURABLE", "immigrationos-matcher"
+)
+IMMIGRATIONOS_EVENTS_APPLIED_SUBJECT = os.environ.get(
+    "IMMIGRATIONOS_EVENTS_APPLIED_SUBJECT", "immigrationos.events.applied"
+)
 # Person fields each role sees masked, on every page, API response and export. Fields:
 # a_number, passport_number, address, dob. Roles not listed see every field.
 IMMIGRATIONOS_MASKED_FIELDS: dict[str, list[str]] = {

@@ -11,6 +11,7 @@ from immigrationos.privacy import views as privacy_views
 from immigrationos.web import (
     views,
     views_case,
+    views_departures,
     views_exports,
     views_queue,
     views_reports,
@@ -88,6 +89,8 @@ urlpatterns = [
         views_queue.saved_filter_delete_view,
         name="saved_filter_delete",
     ),
+    path("departures/", views_departures.departures, name="departures"),
+    path("departures/live/", views_departures.departures_live, name="departures_live"),
     path("notifications/", views_queue.notifications, name="notifications"),
     path("notifications/read/", views_queue.notifications_read, name="notifications_read"),
     path("overrides/", views_queue.overrides, name="overrides"),

@@ -26,6 +26,7 @@ from immigrationos.cases.models import Person
 from immigrationos.cases.relations import person_relations_get, relations_visible
 from immigrationos.cases.workflow import citizenship_claims_for
 from immigrationos.web.forms import SearchForm, case_filters_parse
+from immigrationos.web.views_departures import departures_live_context, live_panel_allowed
 
 
 class SignInView(auth_views.LoginView):
@@ -53,7 +54,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     access = request_access(request)
     offices = sorted(access.office_codes) if access.office_scoped else None
-    context = {"dashboard": selectors.dashboard_get(office_codes=offices), "offices": offices}
+    context: dict[str, Any] = {
+        "dashboard": selectors.dashboard_get(office_codes=offices),
+        "offices": offices,
+    }
+    # The live departures panel names persons, so it renders (and is audited) only once a
+    # purpose of use is chosen. Without one the panel links to the purpose page.
+    if live_panel_allowed(access) and access.purpose is not None:
+        context.update(departures_live_context(request))
     return render(request, "web/dashboard.html", context)
 
 

@@ -174,6 +174,10 @@ class CaseFacts:
     # The person's derived status and its flags, for transitions that need a final order.
     person_status: str = ""
     person_status_flags: tuple[str, ...] = ()
+    # A departure reported by the event path and waiting for an officer: "verified" or
+    # "unverified", with the departure's date; empty when none waits.
+    departure_reported: str = ""
+    departure_date: str = ""
 
 
 @dataclass(frozen=True)
@@ -264,6 +268,17 @@ def safeguard_refusals(facts: CaseFacts) -> list[Refusal]:
                 "identity_changed",
                 "a reviewer merged or split the person's records after the last pipeline run, "
                 "so status and priority are out of date until the next run",
+            )
+        )
+    if facts.departure_reported:
+        verified = facts.departure_reported == "verified"
+        refusals.append(
+            Refusal(
+                "departure_reported",
+                f"a {'verified' if verified else 'reported, not yet verified,'} departure on "
+                f"{facts.departure_date or 'an unknown date'} waits for an officer's decision; "
+                "confirm the person is still in the country before acting",
+                overridable=True,
             )
         )
     if facts.person_merged_into:

@@ -7,17 +7,19 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from immigrationos.access.policy import PARTNER
+from immigrationos.access.policy import TOKEN_ROLES
 from immigrationos.access.roles import user_role_get
 from immigrationos.access.tokens import api_token_create
 
 
 class Command(BaseCommand):
-    help = "Create an API token for a user in the partner role and print it once."
+    help = "Create an API token for a partner or event-source user and print it once."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("username", help="the partner's user, in the partner group")
-        parser.add_argument("--partner", required=True, help="name of the partner agency")
+        parser.add_argument("username", help="a user in the partner or event_source group")
+        parser.add_argument(
+            "--partner", required=True, help="name of the partner agency or source system"
+        )
         parser.add_argument(
             "--days", type=int, default=None, help="days the token stays valid (default 90)"
         )
@@ -28,9 +30,10 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no user {username!r}; create it first with createsuperuser")
         role = user_role_get(user=user)
-        if role != PARTNER:
+        if role not in TOKEN_ROLES:
             raise CommandError(
-                f"user {username!r} has role {role!r}; only partner users get API tokens"
+                f"user {username!r} has role {role!r}; only partner and event_source users "
+                "get API tokens"
             )
         try:
             token = api_token_create(

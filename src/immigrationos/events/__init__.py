@@ -1,0 +1,1 @@
+"""Departure and arrival events in near real time: intake, matching and their effects."""
