@@ -289,7 +289,9 @@ def _cmd_stream(args: argparse.Namespace) -> int:
         return 0
     if args.drop_dir:
         from immigrationos.events.filedrop import drop_watch
+        from immigrationos.events.stream import store_check
 
+        store_check()
         dropped = drop_watch(
             directory=Path(args.drop_dir), batch=args.batch, idle_exit=args.idle_exit
         )

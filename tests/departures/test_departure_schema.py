@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from departure_builders import (
@@ -549,6 +550,7 @@ def test_departure_row_gives_port_local_date() -> None:
         evidence_kind="boarding_confirmation",
         confidence=0.95,
         location=None,
+        at=datetime(2026, 2, 20, 23, 30, tzinfo=ZoneInfo("Pacific/Honolulu")),
     )
 
 
@@ -591,6 +593,7 @@ def test_arrival_row_gives_arrival() -> None:
         class_of_admission="B2",
         mode="air",
         dob=date(1985, 11, 30),
+        at=datetime(2026, 3, 1, 16, 5, tzinfo=ZoneInfo("America/New_York")),
     )
 
 

@@ -283,3 +283,37 @@ def test_out_of_order_events_end_in_the_same_state(world: None) -> None:
         for key in states[0]:
             assert again[key] == states[0][key], key
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_same_day_return_in_either_order(world: None, reverse: bool) -> None:
+    from immigrationos.cases.models import Person
+
+    left = event("SD-1", RENEE, timestamp="2026-12-03T09:00:00-05:00")
+    back = event("SD-2", RENEE, kind="arrival", timestamp="2026-12-03T18:00:00-05:00")
+    for body in [back, left] if reverse else [left, back]:
+        _receive(body)
+
+    person = Person.objects.get(person_id="P1")
+    assert person.status == "in_status"
+    assert _pending("P1") == []
+
+
+def test_same_day_departure_after_arrival_still_proposes(world: None) -> None:
+    from immigrationos.cases.models import Person
+
+    _receive(event("SA-2", RENEE, timestamp="2026-12-03T18:00:00-05:00"))
+    _receive(event("SA-1", RENEE, kind="arrival", timestamp="2026-12-03T07:00:00-05:00"))
+
+    assert Person.objects.get(person_id="P1").status == "departed"
+    assert [p.origin for p in _pending("P1")] == ["event:SA-2"]
+
+
+def test_conflicting_event_id_is_kept_as_rejected(world: None) -> None:
+    from immigrationos.events.models import RejectedEvent
+
+    _receive(event("EV-C", RENEE))
+    _receive(event("EV-C", RENEE, carrier="AA"))
+    kept = RejectedEvent.objects.get(event_id="EV-C")
+    assert kept.errors[0]["field"] == "event_id"
+    assert '"AA"' in kept.payload

@@ -10,13 +10,16 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
+from immigrationos.api.auth import PartnerTokenAuth
 from immigrationos.api.schemas import ErrorOut
 from immigrationos.departures.schema import EventIn
 from immigrationos.events.errors import EventsError
 from immigrationos.events.models import Channel, IncomingEvent
 from immigrationos.events.services import events_receive
 
-router = Router(tags=["events"])
+# Source systems send events with an API token only: a browser session never does, so a
+# missing or unknown token gets 401 instead of a CSRF failure.
+router = Router(tags=["events"], auth=[PartnerTokenAuth()])
 
 
 class EventResultOut(Schema):
@@ -152,16 +155,18 @@ def events_list(
     since: datetime | None = None,
     limit: int = Query(100, ge=1, le=500),  # type: ignore[type-arg]
 ) -> Status[dict[str, object]]:
-    """Return what the latest applied events did, newest first, received after ``since``.
+    """Return what applied events did: the latest ``limit``, newest first, or with ``since``
+    the first ``limit`` received after it, oldest first.
 
-    A source system uses this to follow up on its deliveries.
+    A source system pages forward through its deliveries by passing the ``received_at`` of
+    the last event it saw as the next ``since``.
     """
     found = IncomingEvent.objects.order_by("-received_at", "-id")
     if since is not None:
         if since.tzinfo is None:
             message = "since needs a UTC offset, for example 2026-12-05T10:00:00Z"
             return Status(400, {"message": message, "details": {}})
-        found = found.filter(received_at__gt=since)
+        found = IncomingEvent.objects.filter(received_at__gt=since).order_by("received_at", "id")
     events = [_event_state(event) for event in found[:limit]]
     return Status(200, {"count": len(events), "events": events})
 

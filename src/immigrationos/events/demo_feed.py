@@ -27,6 +27,9 @@ BACKFILL_EVENTS = 40
 EVENTS_PER_FILE = 2
 SECONDS_PER_FILE = 6.0
 LIVE_EVENTS = 1200
+# Added to the demo's seed, so that the feed's event ids differ from those that
+# `immigrationos synth-events` writes with the same (default) seed.
+FEED_SEED_OFFSET = 7919
 
 
 def _jsonl(events: list[dict[str, Any]]) -> str:
@@ -55,7 +58,7 @@ def demo_feed_start(*, extracts_dir: Path, inbox: Path, seed: int) -> int:
     # One line per file every few seconds would bury the server's own output.
     logging.getLogger("immigrationos.events.filedrop").setLevel(logging.WARNING)
     population = population_read(extracts_dir=extracts_dir)
-    options = EventOptions(count=BACKFILL_EVENTS + LIVE_EVENTS, seed=seed)
+    options = EventOptions(count=BACKFILL_EVENTS + LIVE_EVENTS, seed=seed + FEED_SEED_OFFSET)
     events = events_generate(population=population, options=options).events
     now = datetime.now(UTC)
     backfill = [

@@ -11,7 +11,7 @@ re-entry checks.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -255,6 +255,7 @@ def departure_case_effects(
         "status": person.status,
         "rule_id": person.status_rule_id,
         "departure_date": event.local_date.isoformat(),
+        "departed_at": event.timestamp.isoformat(),
     }
 
     def raise_proposal() -> CaseEffect:
@@ -284,20 +285,33 @@ def departure_case_effects(
     return effect
 
 
+def _departed_before(evidence: Mapping[str, Any], arrival: Event) -> bool:
+    """Return whether the departure behind a proposal came before ``arrival``.
+
+    On the same date the departure's moment decides; a proposal without one counts as
+    before, as it did when only dates were compared.
+    """
+    departed = str(evidence.get("departure_date") or "")
+    if not departed or departed > arrival.local_date.isoformat():
+        return False
+    if departed < arrival.local_date.isoformat() or not evidence.get("departed_at"):
+        return True
+    return datetime.fromisoformat(str(evidence["departed_at"])) < arrival.timestamp
+
+
 def arrival_case_effects(
     *, event: Event, person: Person, flags: Sequence[ReentryFlag], departed_before: bool,
     now: datetime,
 ) -> CaseEffect:  # fmt: skip
     """Apply a re-entry: withdraw departure proposals, ask to reopen a case closed on it."""
+    case = _open_case(person)
     if not departed_before and not flags:
-        return CaseEffect()
+        return CaseEffect(case_id=case.pk if case is not None else None)
     checks = "; ".join(f"{flag.reason} ({flag.citation})" for flag in flags)
     why = f"re-entered on {event.local_date} at {event.port}" + (f"; {checks}" if checks else "")
-    case = _open_case(person)
     if case is not None:
         for pending in _event_proposals(case):
-            departed = str(pending.evidence.get("departure_date") or "")
-            if departed and departed <= event.local_date.isoformat():
+            if _departed_before(pending.evidence, event):
                 proposal_withdraw(proposal=pending, reason=why, now=now)
         case_system_event(
             case,

@@ -51,7 +51,7 @@ from immigrationos.events.models import IncomingEvent, Outcome, RejectedEvent
 from immigrationos.linkage.decisions import LINK, REVIEW
 from immigrationos.linkage.realtime import MatchResult, probe_features
 from immigrationos.status.engine import status_on
-from immigrationos.status.records import Arrival, Departure, RecordView
+from immigrationos.status.records import Arrival, Departure, RecordView, same_day_before
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +202,9 @@ def event_apply(
                 f"SELECT 1 FROM {sql.table(IncomingEvent)} WHERE event_id = %s", [event.event_id]
             ):
                 existing = IncomingEvent.objects.get(event_id=event.event_id)
-                return _seen_before(existing, event, index=index)
+                return _seen_before(
+                    existing, event, index=index, channel=channel, source_ref=source_ref
+                )
             return _apply(
                 event,
                 index=index,
@@ -217,20 +219,34 @@ def event_apply(
         winner = IncomingEvent.objects.filter(event_id=event.event_id).first()
         if winner is None:
             raise
-        return _seen_before(winner, event, index=index)
+        return _seen_before(winner, event, index=index, channel=channel, source_ref=source_ref)
 
 
-def _seen_before(existing: IncomingEvent, event: Event, *, index: int) -> EventResult:
+def _seen_before(
+    existing: IncomingEvent, event: Event, *, index: int, channel: str, source_ref: str
+) -> EventResult:
     if existing.payload_hash != event.payload_hash:
         message = (
             f"event {index} ({event.event_id}): event_id was already used by an event with "
             "different content; send a new event_id for a new event"
         )
+        errors = ({"field": "event_id", "message": "already used with different content"},)
+        # Kept with the other rejections, so the list of rejected events is complete.
+        RejectedEvent.objects.get_or_create(
+            channel=channel,
+            source_ref=source_ref[:300],
+            payload=json.dumps(event.payload, default=str)[:100_000],
+            defaults={
+                "event_id": event.event_id,
+                "received_at": timezone.now(),
+                "errors": list(errors),
+            },
+        )
         return EventResult(
             index=index,
             event_id=event.event_id,
             result=REJECTED,
-            errors=({"field": "event_id", "message": "already used with different content"},),
+            errors=errors,
             message=message,
         )
     return EventResult(
@@ -310,10 +326,15 @@ def _apply(
     if event.kind == "departure":
         later = [v for v in views if v.uid != record_uid and _view_date(v) > event.local_date]
         verification = departure_verify(departure=event, later_records=later)
+        own = next((v for v in views if v.uid == record_uid), None)
         returns = sorted(
             _view_date(v)
             for v in views
-            if isinstance(v, Arrival) and _view_date(v) > event.local_date
+            if isinstance(v, Arrival)
+            and (
+                _view_date(v) > event.local_date
+                or (isinstance(own, Departure) and same_day_before(own, v))
+            )
         )
         if outcome == Outcome.MATCHED:
             effect = departure_case_effects(
@@ -327,8 +348,12 @@ def _apply(
     else:
         checks = _arrival_checks(views, record_uid=record_uid, arrival_date=event.local_date)
         flags = [check.code for check in checks]
+        own = next((v for v in views if v.uid == record_uid), None)
         departed_before = any(
-            v.uid != record_uid and isinstance(v, Departure) and _view_date(v) <= event.local_date
+            v.uid != record_uid
+            and isinstance(v, Departure)
+            and _view_date(v) <= event.local_date
+            and not (isinstance(own, Arrival) and same_day_before(own, v))
             for v in views
         )
         if outcome == Outcome.MATCHED:

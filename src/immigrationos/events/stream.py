@@ -196,7 +196,7 @@ def _connections_close() -> None:
     connections.close_all()
 
 
-def _store_check() -> None:
+def store_check() -> None:
     """Raise EventsError unless the operational store has a loaded model to match with."""
     from django.db import DatabaseError
 
@@ -243,7 +243,7 @@ async def _consume(
     *, settings: StreamSettings, options: ConsumeOptions, executor: ThreadPoolExecutor
 ) -> ConsumeReport:
     loop = asyncio.get_running_loop()
-    await loop.run_in_executor(executor, _store_check)
+    await loop.run_in_executor(executor, store_check)
     nc = await nats_connect(settings.url)
     stopper = _Stopper()
     remove_handlers = stopper.install(loop)

@@ -19,6 +19,7 @@ from immigrationos.status.records import (
     Departure,
     EnforcementEvent,
     RecordView,
+    same_day_before,
 )
 from immigrationos.status.timeline import Stay
 
@@ -141,10 +142,18 @@ class _Facts:
     def arrived_after(self, day: date) -> bool:
         return any(a.admission_date > day for a in self.arrivals)
 
+    def returned_after(self, departure: Departure) -> bool:
+        """Return whether an arrival follows ``departure``: a later date, or later the same
+        day by the timestamps."""
+        return any(
+            a.admission_date > departure.departure_date or same_day_before(departure, a)
+            for a in self.arrivals
+        )
+
     def departure_since(self, day: date) -> Departure | None:
         """Return the first departure on or after ``day`` not followed by an arrival."""
         for departure in self.departures:
-            if departure.departure_date >= day and not self.arrived_after(departure.departure_date):
+            if departure.departure_date >= day and not self.returned_after(departure):
                 return departure
         return None
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from immigrationos.status.dates import local_date
 from immigrationos.status.errors import RecordError
@@ -44,6 +45,9 @@ class Arrival:
     class_of_admission: str
     mode: str
     dob: date | None = None
+    # The admission's moment, when its timestamp and the port's zone are known. It orders a
+    # departure and an arrival on the same day.
+    at: datetime | None = None
 
     @property
     def known_date(self) -> date:
@@ -64,10 +68,26 @@ class Departure:
     evidence_kind: str
     confidence: float = 1.0
     location: str | None = None
+    # The departure's moment, when its timestamp and the port's zone are known.
+    at: datetime | None = None
 
     @property
     def known_date(self) -> date:
         return self.departure_date
+
+
+def same_day_before(first: Departure | Arrival, second: Departure | Arrival) -> bool:
+    """Return whether ``first`` happened before ``second`` on the same calendar date.
+
+    False when the dates differ or either moment is unknown.
+    """
+    first_day = first.known_date
+    return (
+        first_day == second.known_date
+        and first.at is not None
+        and second.at is not None
+        and first.at < second.at
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +268,22 @@ class _Fields:
                 "fix the extract or the ingest normalisation"
             ) from exc
 
+    def moment(self, event: str) -> datetime | None:
+        """Return the aware moment of ``<event>_ts``, or None when it or its zone is unknown."""
+        timestamp = self.text(f"{event}_ts")
+        if not timestamp:
+            return None
+        try:
+            stamp = datetime.fromisoformat(timestamp)
+            if stamp.tzinfo is None:
+                zone = self.optional_text("port_tz")
+                if zone is None:
+                    return None
+                stamp = stamp.replace(tzinfo=ZoneInfo(zone))
+        except (ValueError, ZoneInfoNotFoundError):
+            return None
+        return stamp
+
     def date(self, *names: str) -> date:
         value = self.optional_date(*names)
         if value is None:
@@ -294,6 +330,7 @@ def _arrival(fields: _Fields) -> Arrival:
         class_of_admission=fields.text("class_of_admission").upper(),
         mode=fields.text("mode").lower(),
         dob=fields.optional_date("dob"),
+        at=fields.moment("admission"),
     )
 
 
@@ -311,6 +348,7 @@ def _departure(fields: _Fields) -> Departure:
         evidence_kind=kind,
         confidence=confidence,
         location=location,
+        at=fields.moment("departure"),
     )
 
 

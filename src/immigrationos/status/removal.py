@@ -69,9 +69,7 @@ def _voluntary_departure(facts: _Facts, case: CourtCase, deadline: date) -> Stat
     """Apply 8 CFR 1240.26: leave by the deadline, or the alternate order becomes final."""
     granted = case.decision_date or case.nta_date
     for departure in facts.departures:
-        if granted <= departure.departure_date <= deadline and not facts.arrived_after(
-            departure.departure_date
-        ):
+        if granted <= departure.departure_date <= deadline and not facts.returned_after(departure):
             return _result(
                 "voluntary_departure_complied",
                 departure.departure_date,

@@ -19,6 +19,7 @@ from immigrationos.status.records import (
     Departure,
     RecordView,
     StudentRecord,
+    same_day_before,
 )
 
 VISA_WAIVER_CLASSES = frozenset({"WT", "WB"})
@@ -180,7 +181,8 @@ def build_stays(*, records: Sequence[RecordView]) -> list[Stay]:
         next_arrival = arrivals[index + 1] if index + 1 < len(arrivals) else None
         end = next_arrival.admission_date if next_arrival else date.max
         departure = next(
-            (d for d in departures if arrival.admission_date <= d.departure_date < end), None
+            (d for d in departures if _in_stay(d, arrival=arrival, next_arrival=next_arrival)),
+            None,
         )
         in_stay = [b for b in extensions if arrival.admission_date <= b.filed_date < end]
         terms = stay_terms(arrival=arrival, students=students, extensions=in_stay)
@@ -191,6 +193,21 @@ def build_stays(*, records: Sequence[RecordView]) -> list[Stay]:
             flags.append(r.FLAG_LAND_NO_EXIT_DATA)
         stays.append(Stay(arrival, terms, departure, next_arrival, tuple(flags)))
     return stays
+
+
+def _in_stay(departure: Departure, *, arrival: Arrival, next_arrival: Arrival | None) -> bool:
+    """Return whether ``departure`` ends the stay that ``arrival`` began.
+
+    On a date shared with an arrival, the timestamps decide: a departure before the
+    arrival belongs to the stay before it. Without both timestamps the departure belongs to
+    the stay that begins that day.
+    """
+    day = departure.departure_date
+    if day < arrival.admission_date or same_day_before(departure, arrival):
+        return False
+    if next_arrival is None:
+        return True
+    return day < next_arrival.admission_date or same_day_before(departure, next_arrival)
 
 
 def stay_terms(

@@ -1,6 +1,6 @@
 """Generate departure and arrival events of a synthetic population, as producers send them.
 
-The events follow ``departures.schema.EventIn`` and come in four roles:
+The events follow ``departures.schema.EventIn``, and each has one of five roles:
 
 - ``departure_known``: a person of the population who is in the country leaves;
 - ``departure_unknown``: a person the store has never seen leaves (a new person drawn by
@@ -43,6 +43,7 @@ from immigrationos.synth.event_places import (
     weighted,
 )
 from immigrationos.synth.identity import DefectCounter, Person
+from immigrationos.synth.lifecycles.common import VISA_WAIVER_DAYS, VISITOR_DAYS
 from immigrationos.synth.people import person_identity
 from immigrationos.synth.population import PlannedPerson
 from immigrationos.synth.rates import PROFILES
@@ -66,10 +67,6 @@ DEFECT_KINDS = (NAME_TYPO, TRANSLITERATION, MISSING_PASSPORT, DOB_SWAP)
 REENTRY_SHARE = 0.5
 # Lifecycles whose nationality mix new, unknown travellers are drawn from.
 UNKNOWN_LIFECYCLES = ("visitor_visa_waiver", "visitor_other", "visitor_mexico", "visitor_canada")
-# Days an admission lasts: Visa Waiver visitors 90 days (8 CFR 217.2), other visitors six
-# months (8 CFR 214.2(b)(1)).
-WAIVER_DAYS = 90
-VISITOR_DAYS = 182
 DEFAULT_INTERVAL = timedelta(seconds=30)
 TRUTH_COLUMNS = ("event_id", "person_id", "role", "defect")
 
@@ -400,6 +397,6 @@ def _event_build(
     if kind == "arrival":
         waiver = person.nationality in VISA_WAIVER_NATIONALITIES
         event["class_of_admission"] = "WT" if waiver else "B2"
-        days = WAIVER_DAYS if waiver else VISITOR_DAYS
+        days = VISA_WAIVER_DAYS if waiver else VISITOR_DAYS
         event["admit_until"] = (local.date() + timedelta(days=days)).isoformat()
     return {key: value for key, value in event.items() if value is not None}, applied
