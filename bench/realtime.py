@@ -347,6 +347,20 @@ def consumer_stop(process: subprocess.Popen[bytes], run: StreamRun, world: World
     )
 
 
+async def stream_delete(names: StreamNames) -> None:
+    """Delete the run's stream, with its messages and its durable consumer."""
+    import nats
+    import nats.js.errors
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        await nc.jetstream().delete_stream(names.stream)
+    except nats.js.errors.NotFoundError:
+        pass
+    finally:
+        await nc.close()
+
+
 # --- Figures ---------------------------------------------------------------------------------
 
 
@@ -646,7 +660,9 @@ def main() -> None:
         "--database-url",
         help="PostgreSQL server to create the run's database on (default: SQLite)",
     )
-    parser.add_argument("--keep", action="store_true", help="keep the data folder and the database")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the data folder, the database and the stream"
+    )
     parser.add_argument(
         "--splink-sample", type=int, default=300, help="events matched by splink (0: none)"
     )
@@ -702,6 +718,8 @@ def _measure(world: World, *, args: argparse.Namespace, count: int) -> dict[str,
         )
     finally:
         consumer_stop(process, run, world)
+        if not args.keep:
+            asyncio.run(stream_delete(names))
     log(run.consumer_report or f"consumer exited with code {run.consumer_exit}")
 
     latency = latency_figures(run)

@@ -291,10 +291,11 @@ def _cmd_stream(args: argparse.Namespace) -> int:
         from immigrationos.events.filedrop import drop_watch
         from immigrationos.events.stream import store_check
 
-        store_check()
-        dropped = drop_watch(
-            directory=Path(args.drop_dir), batch=args.batch, idle_exit=args.idle_exit
-        )
+        drop_dir = Path(args.drop_dir)
+        if drop_dir.is_dir():
+            # Checked after the folder, so that a mistyped folder is named first.
+            store_check()
+        dropped = drop_watch(directory=drop_dir, batch=args.batch, idle_exit=args.idle_exit)
         print(dropped.render())
         return 0
 

@@ -46,13 +46,14 @@ def test_batch_applies_each_event_and_reports_it(feed: Client) -> None:
     body = response.json()
     assert (body["received"], body["applied"], body["rejected"], body["duplicates"]) == (3, 2, 1, 0)
     first, rejected, second = body["results"]
-    assert (first["event_id"], first["result"], first["person_id"]) == ("EV-1", "applied", "P1")
+    assert (first["event_id"], first["result"], first["outcome"]) == ("EV-1", "applied", "matched")
     assert first["verification"] == "verified"
-    assert first["case_id"] is not None
+    # A source system never learns which person or case its event touched.
+    assert "person_id" not in first and "case_id" not in first
     assert rejected["result"] == "rejected"
     assert rejected["errors"][0]["field"] == "mode"
     assert "bicycle" in rejected["message"]
-    assert second["person_id"] == "P2"
+    assert second["outcome"] == "matched"
 
 
 def test_resent_batch_reports_duplicates(feed: Client) -> None:
@@ -62,7 +63,7 @@ def test_resent_batch_reports_duplicates(feed: Client) -> None:
     _post(feed, body)
     again = _post(feed, body).json()
     assert (again["applied"], again["duplicates"]) == (0, 1)
-    assert again["results"][0]["person_id"] == "P1"
+    assert again["results"][0]["outcome"] == "matched"
     assert IncomingEvent.objects.count() == 1
 
 
@@ -93,7 +94,8 @@ def test_event_lookup_and_list(feed: Client) -> None:
     _post(feed, {"events": [event("EV-1", RENEE), event("EV-2", JORG, port="MIA")]})
     found = feed.get("/api/v1/events/EV-2")
     assert found.status_code == 200
-    assert (found.json()["person_id"], found.json()["port"]) == ("P2", "MIA")
+    assert (found.json()["outcome"], found.json()["port"]) == ("matched", "MIA")
+    assert "person_id" not in found.json()
     assert feed.get("/api/v1/events/EV-none").status_code == 404
     listed = feed.get("/api/v1/events", {"limit": 1}).json()
     assert listed["count"] == 1
@@ -129,3 +131,45 @@ def test_openapi_documents_the_event_fields(feed: Client) -> None:
     }  # fmt: skip
     assert expected <= fields
     assert all(items["properties"][name].get("description") for name in fields)
+
+
+def test_sources_see_only_their_own_events(feed: Client) -> None:
+    _post(feed, {"events": [event("EV-1", RENEE)]})
+    other = _token_client("event_source", "other-feed")
+    assert other.get("/api/v1/events/EV-1").status_code == 404
+    assert other.get("/api/v1/events").json()["count"] == 0
+    assert feed.get("/api/v1/events").json()["count"] == 1
+
+
+def test_event_id_of_an_extract_row_stays_apart(feed: Client) -> None:
+    from immigrationos.cases.models import SourceRecord
+
+    # The world's arrival extract row has record id A-1; an event with that id is another record.
+    body = event("A-1", {**RENEE, "given": "Zzyzx", "family": "Qwerty", "passport": "ZZ0000001"},
+                 kind="arrival")  # fmt: skip
+    result = _post(feed, {"events": [body]}).json()["results"][0]
+    assert result["outcome"] == "unmatched"
+    assert SourceRecord.objects.get(record_uid="arrivals:A-1").person_id == "P1"
+    assert SourceRecord.objects.get(record_uid="arrivals:event:A-1").person_id != "P1"
+
+
+@pytest.mark.parametrize(
+    ("events", "field"),
+    [
+        ([{"a": 1}], "event_id"),
+        ([event("EV-OLD", RENEE, timestamp="2021-03-01T10:00:00-05:00")], "timestamp"),
+        ([event("EV-LONG", RENEE, carrier="C" * 150)], "carrier"),
+        ([event("EV-SUR", RENEE, given_name="Ren\ud800e")], ""),
+    ],
+)
+def test_hostile_events_are_rejected(feed: Client, events: list[Any], field: str) -> None:
+    response = _post(feed, {"events": events})
+    assert response.status_code == 200
+    [result] = response.json()["results"]
+    assert result["result"] == "rejected"
+    assert field in {error["field"] for error in result["errors"]}
+
+
+def test_deeply_nested_body_is_a_400(feed: Client) -> None:
+    response = _post(feed, '{"events": [' + '{"a":' * 5000 + "1" + "}" * 5000 + "]}")
+    assert response.status_code == 400

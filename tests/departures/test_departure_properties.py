@@ -91,7 +91,7 @@ _VALID_DEPARTURE = st.fixed_dictionaries(
         "kind": st.just("departure"),
         "evidence_kind": st.sampled_from(["carrier_manifest", "boarding_confirmation"]),
         "timestamp": st.datetimes(
-            min_value=NOW.replace(year=2020, tzinfo=None),
+            min_value=NOW.replace(tzinfo=None) - timedelta(days=360),
             max_value=NOW.replace(tzinfo=None) - timedelta(days=1),
         ).map(lambda stamp: stamp.isoformat(timespec="seconds")),
         "port": st.sampled_from(sorted(PORTS)),

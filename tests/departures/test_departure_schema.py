@@ -544,7 +544,7 @@ def test_departure_row_gives_port_local_date() -> None:
     view = record_from_row(event_record_row(event))
 
     assert view == Departure(
-        uid="departures:dep-1",
+        uid="departures:event:dep-1",
         departure_date=date(2026, 2, 20),
         mode="air",
         evidence_kind="boarding_confirmation",
@@ -586,7 +586,7 @@ def test_arrival_row_gives_arrival() -> None:
     view = record_from_row({**row, "attrs": json.dumps(row["attrs"])})
 
     assert view == Arrival(
-        uid="arrivals:arr-1",
+        uid="arrivals:event:arr-1",
         admission_date=date(2026, 3, 1),
         admit_until=date(2026, 8, 31),
         duration_of_status=False,
@@ -609,7 +609,7 @@ def test_record_row_has_staged_types() -> None:
     event = accepted(DEPARTURE_EXAMPLE)
     row = event_record_row(event)
 
-    assert row["record_uid"] == "departures:lx-20260301-0042"
+    assert row["record_uid"] == "departures:event:lx-20260301-0042"
     assert row["dob"] == date(1990, 4, 12)
     assert row["dob_quality"] == "valid"
     assert row["event_date"] == date(2026, 3, 1)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from departure_builders import accepted, arrival_item, departure_item, view
 
 from immigrationos.departures.errors import DeparturesError
-from immigrationos.departures.schema import Location, event_record_row
+from immigrationos.departures.schema import Location, event_record_row, events_parse
 from immigrationos.departures.verification import (
     PRESENCE_KINDS,
     VERIFICATION_RULES,
@@ -102,7 +102,7 @@ def test_event_verified_directly() -> None:
     result = departure_verify(departure=event, later_records=[])
 
     assert result.outcome == "verified"
-    assert result.evidence == ("departures:dep-1",)
+    assert result.evidence == ("departures:event:dep-1",)
 
 
 def test_arrival_event_not_verifiable() -> None:
@@ -291,8 +291,10 @@ def test_bar_from_status_engine_flags_reentry() -> None:
     # Admitted until 2024-07-09, left on 2025-03-01 after 234 days of unlawful presence
     # (2024-07-10 to 2025-02-28): more than 180 days and less than a year, so a 3-year bar
     # from the departure whose last barred day is 2028-02-29.
-    departure = accepted(
-        departure_item(timestamp="2025-03-01T10:00:00", dob="1990-04-12", port="JFK")
+    # Parsed on the day after it happened: the event path takes events up to a year old.
+    [departure], _ = events_parse(
+        [departure_item(timestamp="2025-03-01T10:00:00", dob="1990-04-12", port="JFK")],
+        now=datetime(2025, 3, 2, tzinfo=UTC),
     )
     records = [
         view("arrivals", "a1", admission_date="2024-01-10", admit_until="2024-07-09",

@@ -35,7 +35,7 @@ def test_load_keeps_events_that_arrived_after_staging(db: None, tmp_path: Path) 
 
     world_load(tmp_path)
     _receive(event("EV-1", RENEE), event("EV-2", STRANGER))
-    stranger = SourceRecord.objects.get(record_uid="departures:EV-2").person_id
+    stranger = SourceRecord.objects.get(record_uid="departures:event:EV-2").person_id
     status = Person.objects.get(person_id="P1").status
     assert status == "departed"
 
@@ -45,12 +45,12 @@ def test_load_keeps_events_that_arrived_after_staging(db: None, tmp_path: Path) 
     finally:
         con.close()
 
-    assert SourceRecord.objects.get(record_uid="departures:EV-1").person_id == "P1"
+    assert SourceRecord.objects.get(record_uid="departures:event:EV-1").person_id == "P1"
     assert Person.objects.filter(person_id=stranger).exists()
     # The staged status of P1 lacks the departure; the load derives it again with the event.
     assert Person.objects.get(person_id="P1").status == "departed"
-    assert RecordFeature.objects.filter(record_uid="departures:EV-2").exists()
-    assert MatchKey.objects.filter(record_uid="departures:EV-2").exists()
+    assert RecordFeature.objects.filter(record_uid="departures:event:EV-2").exists()
+    assert MatchKey.objects.filter(record_uid="departures:event:EV-2").exists()
 
 
 def test_events_are_staged_once_for_linkage(db: None, tmp_path: Path) -> None:
@@ -64,14 +64,14 @@ def test_events_are_staged_once_for_linkage(db: None, tmp_path: Path) -> None:
         assert events_stage(con=con) == 0
         row = con.execute(
             "SELECT source, record_id, event_date, given_name, json_extract_string(attrs, "
-            "'$.evidence_kind') FROM records WHERE record_uid = 'departures:EV-1'"
+            "'$.evidence_kind') FROM records WHERE record_uid = 'departures:event:EV-1'"
         ).fetchall()
     finally:
         con.close()
     [(source, record_id, event_date, given, evidence)] = row
     assert (source, record_id, given, evidence) == (
         "departures",
-        "EV-1",
+        "event:EV-1",
         "Renée",
         "boarding_confirmation",
     )

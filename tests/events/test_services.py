@@ -42,12 +42,12 @@ def test_boarding_confirmation_attaches_and_proposes_closing(world: None) -> Non
 
     assert (result.result, result.outcome, result.person_id) == ("applied", "matched", "P1")
     assert result.verification == "verified"
-    record = SourceRecord.objects.get(record_uid="departures:EV-1")
+    record = SourceRecord.objects.get(record_uid="departures:event:EV-1")
     assert record.person_id == "P1"
     assert record.link_rule.startswith("realtime:")
     person = Person.objects.get(person_id="P1")
     assert person.status == "departed"
-    assert "departures:EV-1" in person.status_evidence
+    assert "departures:event:EV-1" in person.status_evidence
     [proposal] = _pending("P1")
     assert proposal.kind == "close_self_departed"
     assert proposal.evidence["verification"] == "verified"
@@ -167,7 +167,7 @@ def test_doubtful_match_goes_to_review_with_candidates(world: None) -> None:
     assert person.identity_in_review
     items = ReviewItem.objects.filter(review_id__startswith="event:EV-Q:")
     assert items.count() >= 1
-    assert items[0].record_uids[0] == "departures:EV-Q"
+    assert items[0].record_uids[0] == "departures:event:EV-Q"
     assert "P1" in items[0].person_ids
     assert _pending("P1") == []
 
@@ -211,7 +211,7 @@ def test_reentry_withdraws_the_departure_proposal(world: None) -> None:
 def test_reentry_after_self_departure_asks_to_reopen_the_closed_case(world: None) -> None:
     from immigrationos.cases.models import Case
 
-    _receive(event("EV-AD", AMARA, port="ATL", timestamp="2025-07-20T12:00:00-04:00"))
+    _receive(event("EV-AD", AMARA, port="ATL", timestamp="2026-01-20T12:00:00-05:00"))
     [arrival] = _receive(
         event("EV-AA", AMARA, kind="arrival", port="ATL", timestamp="2026-12-02T07:00:00-05:00")
     )

@@ -622,7 +622,7 @@ def test_batch_failure_retries_one_by_one(tmp_path: Path, monkeypatch: pytest.Mo
     real_index_add = services.record_index_add
 
     def failing_index_add(*, record_uid: str, **kwargs: Any) -> None:
-        if record_uid == "departures:BATCH-BAD":
+        if record_uid == "departures:event:BATCH-BAD":
             raise IntegrityError("UNIQUE constraint failed: injected for this test")
         real_index_add(record_uid=record_uid, **kwargs)
 

@@ -52,7 +52,7 @@ def event_make(
         "received_at": occurred_at,
         "applied_at": occurred_at,
         "outcome": outcome,
-        "record_uid": f"departures:EV-{number:05d}",
+        "record_uid": f"departures:event:EV-{number:05d}",
         "person_id": person_id,
         "probability": 0.998 if outcome == "matched" else 0.42,
         "verification": "verified" if kind == "departure" else "",

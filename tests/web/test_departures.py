@@ -322,6 +322,22 @@ def test_rejected_events_listed(role_client: Any, db: None) -> None:
     assert events[0].purpose == "data_quality"
 
 
+def test_rejected_errors_on_masked_fields_withheld(role_client: Any, db: None) -> None:
+    rejected_make(
+        received_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC), event_id="BAD-3",
+        errors=[{"field": "passport_no", "message": "passport_no 'EP8719097!' is invalid"},
+                {"field": "dob", "message": "dob '1979-02-30' is not a date"},
+                {"field": "port", "message": "'XX' is not a known port"}],
+    )  # fmt: skip
+    analyst = role_client("analyst", office=None, purpose="data_quality")
+    text = analyst.get("/departures/?tab=rejected").content.decode()
+
+    assert "EP8719097" not in text
+    assert "1979-02-30" not in text
+    assert "withheld for your role" in text
+    assert "&#x27;XX&#x27; is not a known port" in text
+
+
 def test_rejected_events_for_analysts_and_supervisors(role_client: Any, db: None) -> None:
     supervisor = role_client("supervisor")
     officer = role_client("officer")

@@ -22,17 +22,21 @@ from immigrationos.events.services import events_receive
 router = Router(tags=["events"], auth=[PartnerTokenAuth()])
 
 
+# A source system learns whether its event was applied and matched, never which person or
+# case it touched: that would tell a carrier who is under investigation.
 class EventResultOut(Schema):
     index: int
     event_id: str | None
     result: str
     outcome: str | None
-    person_id: str | None
-    case_id: int | None
     verification: str | None
     flags: list[str]
     errors: list[dict[str, str]]
     message: str
+
+
+class UnauthorizedOut(Schema):
+    detail: str
 
 
 class EventBatchOut(Schema):
@@ -50,8 +54,6 @@ class EventStateOut(Schema):
     local_date: str
     port: str
     outcome: str
-    person_id: str
-    case_id: int | None
     verification: str | None
     flags: list[str]
     received_at: str
@@ -80,7 +82,7 @@ def _body_events(request: HttpRequest) -> list[Any] | str:
     """Return the body's events, or the reason the body is not a batch."""
     try:
         body = json.loads(request.body or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         return f'the body is not JSON ({exc}); send {{"events": [...]}}'
     if (
         not isinstance(body, dict)
@@ -97,10 +99,14 @@ def _body_events(request: HttpRequest) -> list[Any] | str:
     return events
 
 
+def _source_view(result: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in result.items() if k not in ("person_id", "case_id")}
+
+
 @router.post(
     "/events",
     url_name="events",
-    response={200: EventBatchOut, 400: ErrorOut, 503: ErrorOut},
+    response={200: EventBatchOut, 400: ErrorOut, 401: UnauthorizedOut, 503: ErrorOut},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -139,7 +145,7 @@ def events_post(request: HttpRequest) -> Status[dict[str, object]]:
             "applied": counts["applied"],
             "duplicates": counts["duplicate"],
             "rejected": counts["rejected"],
-            "results": [r.as_dict() for r in results],
+            "results": [_source_view(r.as_dict()) for r in results],
         },
     )
 
@@ -149,24 +155,27 @@ class EventListOut(Schema):
     events: list[EventStateOut]
 
 
-@router.get("/events", url_name="events", response={200: EventListOut, 400: ErrorOut})
+@router.get(
+    "/events", url_name="events", response={200: EventListOut, 400: ErrorOut, 401: UnauthorizedOut}
+)
 def events_list(
     request: HttpRequest,
     since: datetime | None = None,
     limit: int = Query(100, ge=1, le=500),  # type: ignore[type-arg]
 ) -> Status[dict[str, object]]:
-    """Return what applied events did: the latest ``limit``, newest first, or with ``since``
-    the first ``limit`` received after it, oldest first.
+    """Return what the caller's applied events did: the latest ``limit``, newest first, or
+    with ``since`` the first ``limit`` received after it, oldest first.
 
     A source system pages forward through its deliveries by passing the ``received_at`` of
     the last event it saw as the next ``since``.
     """
-    found = IncomingEvent.objects.order_by("-received_at", "-id")
+    own = IncomingEvent.objects.filter(sender=request.user.get_username())
+    found = own.order_by("-received_at", "-id")
     if since is not None:
         if since.tzinfo is None:
             message = "since needs a UTC offset, for example 2026-12-05T10:00:00Z"
             return Status(400, {"message": message, "details": {}})
-        found = IncomingEvent.objects.filter(received_at__gt=since).order_by("received_at", "id")
+        found = own.filter(received_at__gt=since).order_by("received_at", "id")
     events = [_event_state(event) for event in found[:limit]]
     return Status(200, {"count": len(events), "events": events})
 
@@ -179,8 +188,6 @@ def _event_state(found: IncomingEvent) -> dict[str, object]:
         "local_date": found.local_date.isoformat(),
         "port": found.port,
         "outcome": found.outcome,
-        "person_id": found.person_id,
-        "case_id": found.case_id,
         "verification": found.verification or None,
         "flags": list(found.flags or []),
         "received_at": found.received_at.isoformat(),
@@ -189,11 +196,15 @@ def _event_state(found: IncomingEvent) -> dict[str, object]:
 
 
 @router.get(
-    "/events/{event_id}", url_name="event_get", response={200: EventStateOut, 404: ErrorOut}
+    "/events/{event_id}",
+    url_name="event_get",
+    response={200: EventStateOut, 401: UnauthorizedOut, 404: ErrorOut},
 )
 def event_get(request: HttpRequest, event_id: str) -> Status[dict[str, object]]:
-    """Return what an applied event did: its match outcome, person, case and verification."""
-    found = IncomingEvent.objects.filter(event_id=event_id).first()
+    """Return what one of the caller's applied events did: its match outcome and verification."""
+    found = IncomingEvent.objects.filter(
+        event_id=event_id, sender=request.user.get_username()
+    ).first()
     if found is None:
         return Status(404, {"message": f"no applied event with id {event_id!r}", "details": {}})
     return Status(200, _event_state(found))

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from immigrationos.cases import bulk, snapshot, writers
@@ -156,6 +156,10 @@ def operational_store_load(
             )
         _run_write(run_id=run_id, run_rows=run_rows, progress=progress, now=now)
 
+    # Fresh planner statistics after a bulk load: without them the real-time matcher's
+    # lookups scan whole tables (PostgreSQL) or pick the wrong index (SQLite).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     report = OperationalLoadReport(
         run_id=run_id,
         persons=len(persons),

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, Final, Literal
 
+from annotated_types import MaxLen
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -32,6 +33,10 @@ from immigrationos.sources.fields import YEAR_MAX, YEAR_MIN, Validator, validato
 
 # How far in the future a timestamp may lie, to allow for clocks that run a little fast.
 CLOCK_SKEW_ALLOWED: Final = timedelta(minutes=10)
+# The oldest event the event path takes. A late self-reported exit can arrive months after
+# the fact; anything older belongs in a source extract, which the batch pipeline links with
+# the person's whole history.
+MAX_EVENT_AGE: Final = timedelta(days=365)
 DURATION_OF_STATUS: Final = "D/S"
 DEPARTURE_EVIDENCE_KINDS: Final[tuple[str, ...]] = EVIDENCE_KINDS
 ARRIVAL_EVIDENCE_KINDS: Final[tuple[str, ...]] = ("admission",)
@@ -281,9 +286,12 @@ PortTz = Annotated[
 ]
 Mode = Annotated[Literal["air", "sea", "land"], Field(description="How the person travelled.")]
 Carrier = Annotated[
-    _Text | None,
+    Annotated[str, Strict(), MaxLen(100)] | None,
     _optional_kind("text"),
-    Field(description="The airline, ship or bus line, by name or code.", examples=["UA"]),
+    Field(
+        description="The airline, ship or bus line, by name or code (at most 100 characters).",
+        examples=["UA"],
+    ),
 ]
 GivenName = Annotated[
     _Text | None,

@@ -22,6 +22,7 @@ from immigrationos.departures.event_fields import (
     CLOCK_SKEW_ALLOWED,
     DEPARTURE_EVIDENCE_KINDS,
     DURATION_OF_STATUS,
+    MAX_EVENT_AGE,
 )
 from immigrationos.departures.event_messages import RULE_ERROR_TYPE, FieldError
 from immigrationos.sources.ports import PORTS
@@ -111,6 +112,15 @@ def time_errors(event: EventIn, *, now: datetime) -> list[FieldError]:
     latest = now + CLOCK_SKEW_ALLOWED
     if placement.instant > latest:
         errors.append(_future_error("timestamp", event.timestamp, placement.instant, now))
+    if placement.instant < now - MAX_EVENT_AGE:
+        errors.append(
+            FieldError(
+                "timestamp",
+                f"timestamp {event.timestamp!r} is more than {MAX_EVENT_AGE.days} days before "
+                "the current time; the event path takes recent events only, so send older "
+                "records in a source extract, where the whole history is linked again",
+            )
+        )
     if event.sent_at is not None:
         sent = datetime.fromisoformat(event.sent_at)
         if sent > latest:

@@ -51,6 +51,9 @@ __all__ = [
     "events_parse",
 ]
 
+# The record id prefix of an event's source record.
+EVENT_RECORD_PREFIX = "event:"
+
 
 class EventIn(BaseModel):
     """One departure or arrival event as a producer sends it."""
@@ -159,8 +162,17 @@ class Event:
         return "departures" if self.kind == "departure" else "arrivals"
 
     @property
+    def record_id(self) -> str:
+        """Return the record id of the event's source record: ``event:<event_id>``.
+
+        Extract rows use their own ids in the same source, so the ``event:`` prefix keeps an
+        event from ever taking the place of an extract row that shares its id.
+        """
+        return f"{EVENT_RECORD_PREFIX}{self.event_id}"
+
+    @property
     def record_uid(self) -> str:
-        return f"{self.source}:{self.event_id}"
+        return f"{self.source}:{self.record_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +270,8 @@ def event_duplicate_check(*, stored_payload_hash: str | None, event: Event) -> D
 def event_record_row(event: Event) -> dict[str, Any]:
     """Return the staged ``records`` row of an event, which ``record_from_row`` reads.
 
-    The source is "departures" or "arrivals" and ``record_uid`` is "<source>:<event_id>".
+    The source is "departures" or "arrivals" and ``record_uid`` is
+    "<source>:event:<event_id>".
     The identity columns and ``event_date`` have the staging table's types, so ``dob`` and
     ``event_date`` (the local date at the port) are dates. ``attrs`` contains JSON values,
     as ingest stores them: ISO dates, the timestamp at the port with its offset and the
@@ -291,7 +304,7 @@ def event_record_row(event: Event) -> dict[str, Any]:
     return {
         "record_uid": event.record_uid,
         "source": event.source,
-        "record_id": event.event_id,
+        "record_id": event.record_id,
         **identity,
         "dob_quality": "missing" if event.dob is None else "valid",
         "event_date": event.local_date,
@@ -322,6 +335,15 @@ def _event_parse(
         error = FieldError("", f"the event is {json_type(item)}, not a JSON object; {_JSON_HINT}")
         return EventRejection(index, None, (error,), source)
     try:
+        json.dumps(item, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, TypeError, ValueError) as exc:
+        error = FieldError(
+            "",
+            f"the event cannot be stored as UTF-8 JSON ({type(exc).__name__}); remove unpaired "
+            "surrogates and nesting deeper than the schema's",
+        )
+        return EventRejection(index, _safe_event_id(item), (error,), source)
+    try:
         event_in = EventIn.model_validate(item, context={"now": now})
     except ValidationError as exc:
         errors, rules_ran = field_errors_from(exc)
@@ -332,6 +354,13 @@ def _event_parse(
             errors += event_rules.presence_errors(item, skip=failed)
         return EventRejection(index, _event_id_of(item), tuple(errors), source)
     return _event_build(event_in, payload=copy.deepcopy(dict(item)))
+
+
+def _safe_event_id(item: Mapping[str, Any]) -> str | None:
+    value = item.get("event_id")
+    if not isinstance(value, str):
+        return None
+    return value.encode("utf-8", "replace").decode("utf-8")[:100]
 
 
 def _event_build(event_in: EventIn, *, payload: dict[str, Any]) -> Event:

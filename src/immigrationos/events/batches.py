@@ -69,7 +69,7 @@ def raw_item_parse(data: str | bytes, *, ref: str, where: str) -> RawItem:
         text = data
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         return RawItem(ref=ref, where=where, text=text, parse_error=f"not valid JSON ({exc})")
     return RawItem(ref=ref, where=where, text=text, value=value)
 
@@ -193,7 +193,8 @@ def _rejection_keep(
 
     A message redelivered after a crash, or a file processed again, then adds no second row.
     """
-    payload = item.text[:PAYLOAD_MAX_CHARS]
+    # Unpaired surrogates cannot be stored; they are kept as escapes.
+    payload = item.text[:PAYLOAD_MAX_CHARS].encode("utf-8", "backslashreplace").decode("utf-8")
     source_ref = item.ref[:300]
     if RejectedEvent.objects.filter(
         channel=channel, source_ref=source_ref, payload=payload

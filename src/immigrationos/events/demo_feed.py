@@ -76,10 +76,13 @@ def demo_feed_start(*, extracts_dir: Path, inbox: Path, seed: int) -> int:
             _file_drop(inbox, f"demo-{seed}-{start:05d}", chunk)
 
     def watch() -> None:
-        try:
-            drop_watch(directory=inbox)
-        except Exception:
-            logger.exception("the demo's drop-folder watcher stopped")
+        # A failure (a locked database, say) must not end the demo's feed: start again.
+        while True:
+            try:
+                drop_watch(directory=inbox)
+            except Exception:
+                logger.exception("the demo's drop-folder watcher failed; restarting in 5 s")
+            time.sleep(5)
 
     threading.Thread(target=watch, name="demo-drop-watch", daemon=True).start()
     threading.Thread(target=feed, name="demo-feed", daemon=True).start()

@@ -338,7 +338,7 @@ def arrival_case_effects(
         reason=f"closed as {closed.get_closed_reason_display().lower()}, but {why}",
         evidence={
             "event_id": event.event_id,
-            "records": [f"arrivals:{event.event_id}"],
+            "records": [event.record_uid],
             "flags": [flag.code for flag in flags],
             "arrival_date": event.local_date.isoformat(),
         },

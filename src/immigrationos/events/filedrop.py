@@ -97,8 +97,11 @@ def _candidates(directory: Path) -> list[Path]:
             except FileNotFoundError:
                 # Renamed or removed between the listing and the stat.
                 continue
-            if path.is_file():
+            # A symbolic link could point anywhere on the machine, so only plain files count.
+            if path.is_file() and not path.is_symlink():
                 found.append((stat.st_mtime_ns, path.name, path))
+            elif path.is_symlink():
+                logger.warning("drop folder: %s is a symbolic link; skipped", path.name)
     return [path for _, _, path in sorted(found)]
 
 
@@ -247,7 +250,7 @@ def _json_items(path: Path) -> Iterator[RawItem]:
         yield RawItem(
             ref=f"file:{path.name}:{number}",
             where=f"file {path.name} event {number}",
-            text=json.dumps(event, ensure_ascii=False),
+            text=json.dumps(event),
             value=event,
         )
 
@@ -256,7 +259,7 @@ def _results_write(out: IO[str], items: list[RawItem], results: list[EventResult
     for item, result in zip(items, results, strict=True):
         row: dict[str, Any] = {"source_ref": item.ref, **result.as_dict()}
         row.pop("index", None)
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.write(json.dumps(row) + "\n")
 
 
 class _Stop:

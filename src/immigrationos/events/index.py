@@ -107,8 +107,10 @@ def match_index_load(
     )
     bulk.bulk_write(
         table=_table(MatchKey),
-        columns=["key", "record_uid"],
-        rows=[(key, f["unique_id"]) for f in changed for key in match_keys(f)],
+        columns=["key", "record_uid", "dob_s"],
+        rows=[
+            (key, f["unique_id"], f.get("dob_s") or "") for f in changed for key in match_keys(f)
+        ],
     )
     logger.info(
         "match index: model %s, %d records written, %d removed", run_id, len(changed), len(gone)
@@ -138,6 +140,6 @@ def record_index_add(*, record_uid: str, row_hash: str, features: Mapping[str, A
         [record_uid, row_hash, features_encode(features)],
     )
     sql.execute_many(
-        f"INSERT INTO {key_table} (key, record_uid) VALUES (%s, %s)",
-        [(key, record_uid) for key in match_keys(features)],
+        f"INSERT INTO {key_table} (key, record_uid, dob_s) VALUES (%s, %s, %s)",
+        [(key, record_uid, features.get("dob_s") or "") for key in match_keys(features)],
     )

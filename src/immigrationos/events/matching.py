@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
+from datetime import date
 from typing import Any
 
 from immigrationos.events import sql
@@ -103,25 +104,24 @@ def _name_stats(rows: Iterable[Mapping[str, Any]]) -> NameStats:
     )
 
 
-# Every record of each person that has a record sharing a usable key with the event. Records
-# that share a key carry it (the pair condition of that key still applies); the person's
-# other records come with a NULL key, because a contradiction on any of them counts.
+# Every record of each person with a record in ``hit_uids`` (records that share a usable key
+# with the event and pass its condition). A contradiction on any of the person's records counts.
 _CANDIDATES_SQL = """
-WITH hits AS (
-    SELECT key, record_uid FROM {keys} WHERE key IN ({placeholders})
-),
-candidate_persons AS (
-    SELECT DISTINCT r.person_id FROM hits h
-    JOIN {records} r ON r.record_uid = h.record_uid
+WITH candidate_persons AS (
+    SELECT DISTINCT r.person_id FROM {records} r
     JOIN {persons} p ON p.person_id = r.person_id
-    WHERE p.merged_into = '' AND NOT p.superseded
+    WHERE r.record_uid IN ({placeholders}) AND p.merged_into = '' AND NOT p.superseded
 )
-SELECT h.key, r.record_uid, r.person_id, f.features
+SELECT r.record_uid, r.person_id, f.features
 FROM candidate_persons c
 JOIN {records} r ON r.person_id = c.person_id
 JOIN {features} f ON f.record_uid = r.record_uid
-LEFT JOIN hits h ON h.record_uid = r.record_uid
 """
+
+
+def _dob_only(dob_s: str) -> dict[str, Any]:
+    # The pair conditions read only the date of birth, so the index row is enough to test them.
+    return {"dob_s": dob_s or None, "dob": date.fromisoformat(dob_s) if dob_s else None}
 
 
 def candidates_fetch(
@@ -137,33 +137,42 @@ def candidates_fetch(
     keys = match_keys(probe)
     if not keys:
         return []
+    key_table = sql.table(MatchKey)
     counts = sql.rows(
-        f"SELECT key, count(*) FROM {sql.table(MatchKey)} "
+        f"SELECT key, count(*) FROM {key_table} "
         f"WHERE key IN ({sql.placeholders(len(keys))}) GROUP BY key",
         keys,
     )
     usable = [key for key, count in counts if count <= max_block_size]
     if not usable:
         return []
+    hits = sql.rows(
+        f"SELECT key, record_uid, dob_s FROM {key_table} "
+        f"WHERE key IN ({sql.placeholders(len(usable))})",
+        usable,
+    )
+    passed = sorted(
+        {
+            record_uid
+            for key, record_uid, dob_s in hits
+            if record_uid != exclude
+            and key_condition_holds(int(key.split("|", 1)[0]), probe, _dob_only(dob_s))
+        }
+    )
+    if not passed:
+        return []
     query = _CANDIDATES_SQL.format(
-        keys=sql.table(MatchKey),
         features=sql.table(RecordFeature),
         records=sql.table(SourceRecord),
         persons=sql.table(Person),
-        placeholders=sql.placeholders(len(usable)),
+        placeholders=sql.placeholders(len(passed)),
     )
-    by_record: dict[str, tuple[str, dict[str, Any]]] = {}
-    passed: set[str] = set()
-    for key, record_uid, person_id, raw in sql.rows(query, usable):
-        if record_uid == exclude:
-            continue
-        if record_uid not in by_record:
-            by_record[record_uid] = (str(person_id), features_decode(raw))
-        if key is not None and key_condition_holds(
-            int(key.split("|", 1)[0]), probe, by_record[record_uid][1]
-        ):
-            passed.add(str(person_id))
-    return [by_record[uid] for uid in sorted(by_record) if by_record[uid][0] in passed]
+    found = [
+        (str(person_id), record_uid, features_decode(raw))
+        for record_uid, person_id, raw in sql.rows(query, passed)
+        if record_uid != exclude
+    ]
+    return [(person_id, features) for person_id, _, features in sorted(found, key=lambda r: r[1])]
 
 
 def record_match(*, probe: Mapping[str, Any], matcher: Matcher) -> MatchResult:

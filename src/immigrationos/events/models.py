@@ -65,10 +65,13 @@ class MatchKey(models.Model):
 
     key = models.CharField(max_length=300)
     record_uid = models.CharField(max_length=128)
+    # The record's date of birth (ISO), so that a key's date condition is checked on the
+    # index alone, before any record is read.
+    dob_s = models.CharField(max_length=10, blank=True)
 
     class Meta:
         indexes = [
-            models.Index(fields=["key"], name="match_key_key_idx"),
+            models.Index(fields=["key", "dob_s", "record_uid"], name="match_key_key_idx"),
             models.Index(fields=["record_uid"], name="match_key_record_idx"),
         ]
 
@@ -115,6 +118,8 @@ class IncomingEvent(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices)
     # Where it came from within the channel: a stream sequence, or a file name and line.
     source_ref = models.CharField(max_length=300, blank=True)
+    # The API user (a source system) that sent it, or the channel's name.
+    sender = models.CharField(max_length=150, blank=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField()
     applied_at = models.DateTimeField()
@@ -144,7 +149,7 @@ class IncomingEvent(models.Model):
         indexes = [
             models.Index(fields=["occurred_at"], name="event_occurred_idx"),
             models.Index(fields=["received_at"], name="event_received_idx"),
-            models.Index(fields=["person_id"], name="event_person_idx"),
+            models.Index(fields=["person_id", "kind"], name="event_person_idx"),
             models.Index(fields=["kind", "occurred_at"], name="event_kind_occurred_idx"),
         ]
 
@@ -164,7 +169,11 @@ class RejectedEvent(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["received_at"], name="rejected_received_idx")]
+        indexes = [
+            models.Index(fields=["received_at"], name="rejected_received_idx"),
+            # A redelivered message is looked up by channel and source reference.
+            models.Index(fields=["channel", "source_ref"], name="rejected_source_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.source_ref or self.event_id}"

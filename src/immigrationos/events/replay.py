@@ -71,7 +71,7 @@ def _body_build(line: str, *, keep_sent_at: bool) -> tuple[bytes, bool]:
     if not isinstance(event, dict):
         return line.encode("utf-8"), True
     event["sent_at"] = datetime.now(UTC).isoformat()
-    return json.dumps(event, ensure_ascii=False).encode("utf-8"), False
+    return json.dumps(event).encode("utf-8"), False
 
 
 def replay_run(

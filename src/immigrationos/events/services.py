@@ -101,6 +101,8 @@ def rejection_record(
 ) -> EventResult:
     """Keep a rejected event with its reasons, and return its result."""
     text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
+    # Unpaired surrogates cannot be stored; they are kept as escapes.
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     # A redelivered message or a file processed again after a crash is kept once.
     RejectedEvent.objects.get_or_create(
         channel=channel,
@@ -375,6 +377,7 @@ def _apply(
         payload_hash=event.payload_hash,
         channel=channel,
         source_ref=source_ref[:300],
+        sender=(username or channel)[:150],
         sent_at=event.sent_at,
         received_at=received_at,
         applied_at=now,
@@ -477,7 +480,10 @@ def _view_date(view: Any) -> date:
 
 def _person_for(match: MatchResult, *, record_uid: str) -> tuple[Person, str]:
     if match.outcome == LINK and match.person_id:
-        return Person.objects.get(person_id=match.person_id), Outcome.MATCHED
+        # The row lock makes two events of one person apply one after the other on
+        # PostgreSQL, so the second reads the first's record. SQLite has one writer anyway.
+        person = Person.objects.select_for_update().get(person_id=match.person_id)
+        return person, Outcome.MATCHED
     person = Person.objects.create(person_id=unused_person_id(record_uid))
     return person, Outcome.REVIEW if match.outcome == REVIEW else Outcome.UNMATCHED
 
@@ -514,10 +520,13 @@ def _person_complete(person: Person, *, record_uid: str, in_review: bool) -> Non
     person.identity_in_review = in_review
     person.save()
     assembled = person_assemble_from_store(person.person_id, [record_uid])
+    token_max = PersonNameToken._meta.get_field("token").max_length or 100
     PersonNameToken.objects.bulk_create(
         [
             PersonNameToken(person_id=pid, token=token, prefix=prefix, phonetic=phonetic)
             for pid, token, prefix, phonetic in snapshot.token_rows([assembled])
+            # A name longer than the column is still found by its other tokens.
+            if len(token) <= token_max
         ],
         ignore_conflicts=True,
     )

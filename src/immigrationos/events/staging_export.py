@@ -1,9 +1,8 @@
 """Copy applied events into the staging store, so that the batch linkage sees them.
 
 A pipeline run re-links every record; events that arrived since the last run join the staged
-records first. An event staged once is not written again unless its content changed. The
-record uid is the one a source extract would give the same event, so an event that also
-arrives in a departures extract is one record, not two.
+records first. An event staged once is not written again unless its content changed. Its
+record id carries the ``event:`` prefix, so it never replaces an extract row.
 """
 
 from __future__ import annotations

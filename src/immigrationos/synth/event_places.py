@@ -1,4 +1,4 @@
-"""Where synthetic events happen: ports, carriers, evidence kinds and reported locations.
+"""Places of synthetic events: ports, carriers, evidence kinds and reported locations.
 
 Land and self-reported exits carry the traveller's location. The generator places a share of
 them well outside the border and the rest inside the United States, and checks each point
@@ -31,7 +31,7 @@ LAND_PORT_COORDINATES: dict[str, tuple[float, float]] = {
     "BUF": (42.9060, -78.9050),
     "CHM": (45.0080, -73.4520),
 }
-# Distance in km that a location "outside" must clear; the verification rules ask for 4.8.
+# Distance in km by which a location "outside" lies outside; the verification rules ask for 4.8.
 OUTSIDE_KM = 5.0
 # Share of land and self-reported exits whose location lies outside the border.
 OUTSIDE_SHARE = 0.7

@@ -220,7 +220,7 @@ class _Traveller:
 
 
 class _State:
-    """Who can still travel: known persons in and out of the country, and who left."""
+    """The travellers still available: known persons in and out of the country, and who left."""
 
     def __init__(self, *, population: Population, rng: random.Random) -> None:
         self._population = population
@@ -254,7 +254,7 @@ class _State:
         return ARRIVAL_UNKNOWN, self._new_traveller()
 
     def _new_traveller(self) -> _Traveller:
-        """Draw a person the population does not hold, with the population's own numbering."""
+        """Draw a person outside the population, numbered after the population's persons."""
         index = self._population.persons + self._new_persons
         self._new_persons += 1
         planned = PlannedPerson(index=index, lifecycle=self._rng.choice(UNKNOWN_LIFECYCLES))

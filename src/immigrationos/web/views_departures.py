@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from immigrationos.access.context import AccessContext, request_access
+from immigrationos.access.masking import FIELD_KEYS
 from immigrationos.access.middleware import denied_page
 from immigrationos.access.policy import ANALYST, ROUTE_POLICY, SUPERVISOR
 from immigrationos.access.scope import access_denial_record
@@ -120,8 +121,24 @@ def _rejected(request: HttpRequest, access: AccessContext) -> HttpResponse:
         outcome=Outcome.OK,
         details={"count": page.paginator.count, "page": page.number},
     )
+    for rejected in page:
+        rejected.errors = _errors_masked(rejected.errors, access)
     context = {"page": page, "rejected_visible": True, "tab": REJECTED_TAB}
     return render(request, "web/departures_rejected.html", context)
+
+
+def _errors_masked(errors: list[dict[str, str]], access: AccessContext) -> list[dict[str, str]]:
+    """Return ``errors`` with the message of each field the role sees masked withheld.
+
+    A message quotes the invalid value, which for a masked field is the value itself.
+    """
+    masked_keys = {key for field in access.masked_fields for key in FIELD_KEYS.get(field, ())}
+    return [
+        {**error, "message": "invalid value (withheld for your role)"}
+        if str(error.get("field", "")).split(".")[0] in masked_keys
+        else error
+        for error in errors or []
+    ]
 
 
 def live_panel_allowed(access: AccessContext) -> bool:
