@@ -21,6 +21,7 @@ from immigrationos.cases.review_queue import review_weights_load
 from immigrationos.cases.workflow import UPHELD_PROTECTION, upheld_person_ids
 from immigrationos.events.effects import persons_status_refresh
 from immigrationos.events.index import match_index_load
+from immigrationos.events.models import MatchKey
 from immigrationos.events.unstaged import unstaged_events
 from immigrationos.progress import Progress
 
@@ -157,8 +158,12 @@ def operational_store_load(
         _run_write(run_id=run_id, run_rows=run_rows, progress=progress, now=now)
 
     # Fresh planner statistics after a bulk load: without them the real-time matcher's
-    # lookups scan whole tables (PostgreSQL) or pick the wrong index (SQLite).
+    # lookups scan whole tables (PostgreSQL) or pick the wrong index (SQLite). On PostgreSQL,
+    # VACUUM also writes the visibility map of the match index, which index-only scans need;
+    # it cannot run inside a transaction (a caller's, or a test's), so it is skipped there.
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute(f"VACUUM ANALYZE {MatchKey._meta.db_table}")
         cursor.execute("ANALYZE")
     report = OperationalLoadReport(
         run_id=run_id,
