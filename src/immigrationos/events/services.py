@@ -64,7 +64,7 @@ REALTIME_RULE_PREFIX = "realtime:"
 
 @dataclass(frozen=True)
 class EventResult:
-    """What happened to one submitted event."""
+    """The result of one submitted event: applied, duplicate or rejected, and its effects."""
 
     index: int
     event_id: str | None

@@ -62,7 +62,7 @@ VISA_WAIVER_NATIONALITIES = frozenset(code for code, _ in NATIONALITIES["visa_wa
 
 @dataclass(frozen=True)
 class Place:
-    """Where and how one trip happens: mode, port, carrier and, for land exits, a location."""
+    """The place and means of one trip: mode, port, carrier and, for land exits, a location."""
 
     mode: str
     port: str
